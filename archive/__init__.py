@@ -1,0 +1,1 @@
+"""The SQLite archive: schema, content-hash identity, per-page atomic writes."""

@@ -1,0 +1,48 @@
+"""The content hash that keys the ``posts`` table, and the normalisation under it.
+
+Scheme 1 (``HASH_SCHEME = 1``), stored with every row as ``posts.hash_version``:
+
+1. Each of ``title``, ``date``, ``author``, ``excerpt`` is normalised: Unicode NFC,
+   every run of whitespace (including no-break spaces) becomes one space, leading and
+   trailing space is stripped, and one trailing ellipsis (``...``, ``…``, ``[...]``,
+   ``[…]``) is removed, since listings cut excerpts at varying lengths and marks. An
+   absent field is the empty string. Case and punctuation are kept: they are content.
+2. The hash is the SHA-256 hex digest of ``"listing-archiver/1"`` followed by the four
+   normalised fields in that order, each preceded by the unit separator U+001F.
+
+The URL is left out on purpose: one post reached through two URLs (tracking
+parameters, a domain move) is one post. Changing any step above means a new scheme
+number, so rows hashed under different schemes are never silently compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Protocol
+
+HASH_SCHEME = 1
+_WHITESPACE = re.compile(r"\s+")
+_TRAILING_ELLIPSIS = re.compile(r"\s*(?:\.{3,}|…|\[\s*(?:\.{3}|…)\s*\])$")
+
+
+class Hashable(Protocol):
+    title: str | None
+    date: str | None
+    author: str | None
+    excerpt: str | None
+
+
+def normalise(value: str | None) -> str:
+    """Scheme-1 normalisation of one field (see the module docstring)."""
+    if not value:
+        return ""
+    text = _WHITESPACE.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    return _TRAILING_ELLIPSIS.sub("", text)
+
+
+def content_hash(post: Hashable) -> str:
+    fields = (post.title, post.date, post.author, post.excerpt)
+    payload = f"listing-archiver/{HASH_SCHEME}" + "".join("\x1f" + normalise(f) for f in fields)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()

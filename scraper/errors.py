@@ -1,0 +1,71 @@
+"""The scraper's exceptions, each named for what went wrong and carrying its context.
+
+    ScraperError
+    ├── FetchError                 a page could not be had (carries ``url``)
+    │   ├── HTTPStatusError        the server answered with an error status (``status``)
+    │   ├── TransportError         connection refused/reset, timeout, broken body
+    │   └── ResponseTooLarge       the body exceeded the size cap; never held in memory
+    └── ParseError                 the page was had but could not be read as a listing
+        ├── NoEntriesError         the profile found no entries: the layout likely changed
+        └── NoProfileMatch         no built-in profile recognises the page
+    UnknownProfileError            no profile by that name (a usage error)
+
+``HTTPStatusError.retryable`` and ``TransportError`` drive the retry policy in ``fetch``.
+"""
+
+from __future__ import annotations
+
+
+class ScraperError(Exception):
+    """Base class: everything the scraper raises on purpose."""
+
+
+class FetchError(ScraperError):
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"GET {url}: {message}")
+        self.url = url
+
+
+class HTTPStatusError(FetchError):
+    def __init__(
+        self, url: str, status: int, reason: str = "", *, retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(url, f"HTTP {status} {reason}".rstrip())
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class TransportError(FetchError):
+    """Connection-level failure; always worth another attempt."""
+
+
+class ResponseTooLarge(FetchError):
+    def __init__(self, url: str, limit: int) -> None:
+        super().__init__(url, f"response larger than {limit:,} bytes; refused")
+        self.limit = limit
+
+
+class ParseError(ScraperError):
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+
+
+class NoEntriesError(ParseError):
+    def __init__(self, url: str, profile: str) -> None:
+        super().__init__(
+            url,
+            f"profile {profile!r} found no entries; the site's layout may have changed "
+            "(try `listing-archiver scrape --profile NAME` or check the page)",
+        )
+        self.profile = profile
+
+
+class NoProfileMatch(ParseError):
+    pass
+
+
+class UnknownProfileError(ScraperError):
+    pass

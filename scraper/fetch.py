@@ -1,0 +1,225 @@
+"""HTTP fetching: one keep-alive session, bounded retries, politeness, size cap, decoding.
+
+Every default lives in ``FetchSettings``; the retry policy is data (``RETRY_STATUSES``,
+``attempts``, backoff bounds) handed to tenacity, which is always told when to stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import requests
+from bs4.dammit import UnicodeDammit
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
+
+from listing_archiver import PROJECT_URL, __version__
+
+from .errors import FetchError, HTTPStatusError, ResponseTooLarge, TransportError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_USER_AGENT = f"listing-archiver/{__version__} (+{PROJECT_URL})"
+# Transient statuses worth another attempt; every other 4xx/5xx fails at once.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+CHUNK_SIZE = 64 * 1024
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchSettings:
+    """Fetch defaults. A server that accepts and then stalls costs at most
+    attempts * read_timeout + the backoff waits: 4 * 20 + (1 + 2 + 4 + 3 jitter) = 90 s."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    connect_timeout: float = 10.0  # seconds to open the connection
+    read_timeout: float = 20.0  # longest silence tolerated between bytes
+    max_bytes: int = 10 * 1024 * 1024  # a larger body is refused while streaming
+    delay: float = 1.0  # politeness pause between two requests to one host
+    attempts: int = 4  # the first request + 3 retries
+    backoff_initial: float = 1.0  # first backoff wait; doubles each retry
+    backoff_max: float = 8.0  # longest backoff wait
+    backoff_jitter: float = 1.0  # random extra seconds added to each backoff wait
+    retry_after_cap: float = 60.0  # a longer Retry-After is cut to this
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A fetched HTML page, decoded. ``url`` is the final URL after redirects."""
+
+    url: str
+    status: int
+    text: str
+    encoding: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP-date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def decode_html(body: bytes, content_type: str | None) -> tuple[str, str | None]:
+    """Decode by HTTP charset, else BOM, else ``<meta charset>``, else detection.
+
+    UnicodeDammit tries exactly that order; unlike ``requests.Response.text`` it never
+    falls back to ISO-8859-1 just because a ``text/html`` header names no charset.
+    """
+    http_charset = None
+    if content_type:
+        message = Message()
+        message["content-type"] = content_type
+        http_charset = message.get_content_charset()
+    dammit = UnicodeDammit(
+        body, known_definite_encodings=[http_charset] if http_charset else [], is_html=True
+    )
+    if dammit.unicode_markup is None:  # nothing decoded cleanly: keep what we can
+        return body.decode("utf-8", errors="replace"), None
+    return dammit.unicode_markup, dammit.original_encoding
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, HTTPStatusError):
+        return exc.retryable
+    return isinstance(exc, TransportError)
+
+
+class Fetcher:
+    """GETs pages politely. One instance per walk (or per host): it owns the session
+    and remembers when each host was last asked, so the delay holds across pages."""
+
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings or FetchSettings()
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = self.settings.user_agent
+        self.session.headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+        self.requests_made = 0
+        self._sleep = sleep
+        self._last_request: dict[str, float] = {}
+        self._backoff = wait_exponential_jitter(
+            initial=self.settings.backoff_initial,
+            max=self.settings.backoff_max,
+            jitter=self.settings.backoff_jitter,
+        )
+
+    def get(self, url: str) -> FetchedPage:
+        """Fetch ``url``, retrying transient failures; raise a ``FetchError`` otherwise."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.settings.attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_is_retryable),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        return retrying(self._get_once, url)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, HTTPStatusError) and exc.retry_after is not None:
+            return min(exc.retry_after, self.settings.retry_after_cap)
+        return float(self._backoff(state))
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning("%s; retrying in %.1f s (attempt %d)", exc, wait, state.attempt_number + 1)
+
+    def _pause_for(self, url: str) -> None:
+        host = urlsplit(url).netloc
+        last = self._last_request.get(host)
+        if last is not None:
+            remaining = self.settings.delay - (time.monotonic() - last)
+            if remaining > 0:
+                self._sleep(remaining)
+        self._last_request[host] = time.monotonic()
+
+    def _get_once(self, url: str) -> FetchedPage:
+        self._pause_for(url)
+        self.requests_made += 1
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        try:
+            response = self.session.get(url, timeout=timeout, stream=True)
+        except requests.TooManyRedirects as exc:
+            raise FetchError(url, "too many redirects") from exc
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema) as exc:
+            raise FetchError(url, f"not a fetchable URL ({exc})") from exc
+        except requests.RequestException as exc:
+            raise TransportError(url, _describe(exc)) from exc
+        with response:
+            if response.status_code >= 400:
+                raise HTTPStatusError(
+                    url, response.status_code, response.reason or "",
+                    retryable=response.status_code in RETRY_STATUSES,
+                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                )
+            body = self._read_capped(url, response)
+        text, encoding = decode_html(body, response.headers.get("Content-Type"))
+        return FetchedPage(
+            url=response.url, status=response.status_code, text=text, encoding=encoding,
+            headers=dict(response.headers),
+        )
+
+    def _read_capped(self, url: str, response: requests.Response) -> bytes:
+        """Read the (decompressed) body, refusing it as soon as it passes the cap."""
+        limit = self.settings.max_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLarge(url, limit)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(CHUNK_SIZE):
+                size += len(chunk)
+                if size > limit:
+                    raise ResponseTooLarge(url, limit)
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise TransportError(url, _describe(exc)) from exc
+        return b"".join(chunks)
+
+
+def _describe(exc: requests.RequestException) -> str:
+    """A one-line reason for a transport failure, without urllib3's nested reprs."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, requests.ReadTimeout) or "Read timed out" in str(exc):
+        return "timed out waiting for the server"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "connection broke while reading the body"
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        if "Connection refused" in text:
+            return "connection refused"
+        if "reset" in text.lower():
+            return "connection reset"
+        if "Name or service not known" in text or "nodename nor servname" in text:
+            return "host name not found"
+        return "connection failed"
+    return type(exc).__name__

@@ -1,0 +1,17 @@
+"""Plain records passed from the parser to the archive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One post as a listing shows it. Text fields are already clean: visible text,
+    whitespace collapsed, Unicode NFC; ``date`` is ISO ``YYYY-MM-DD``; absent is None."""
+
+    title: str | None
+    url: str | None
+    date: str | None
+    author: str | None
+    excerpt: str | None
