@@ -28,10 +28,16 @@ _TRAILING_ELLIPSIS = re.compile(r"\s*(?:\.{3,}|…|\[\s*(?:\.{3}|…)\s*\])$")
 
 
 class Hashable(Protocol):
-    title: str | None
-    date: str | None
-    author: str | None
-    excerpt: str | None
+    """What is hashed: any record with these four (read-only) fields."""
+
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def date(self) -> str | None: ...
+    @property
+    def author(self) -> str | None: ...
+    @property
+    def excerpt(self) -> str | None: ...
 
 
 def normalise(value: str | None) -> str:

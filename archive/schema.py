@@ -13,7 +13,7 @@ migrations = Migrations("listing-archiver")
 
 @migrations()
 def m001_posts_and_runs(db: Database) -> None:
-    db["posts"].create(  # type: ignore[union-attr]
+    db.table("posts").create(
         {
             "content_hash": str,  # archive.hashing.content_hash: the identity of a version
             "hash_version": int,  # the hashing scheme that produced content_hash
@@ -31,7 +31,7 @@ def m001_posts_and_runs(db: Database) -> None:
         },
         pk="content_hash",
     )
-    db["runs"].create(  # type: ignore[union-attr]
+    db.table("runs").create(
         {
             "id": int,
             "source": str,
@@ -47,8 +47,8 @@ def m001_posts_and_runs(db: Database) -> None:
         pk="id",
         defaults={"pages_fetched": 0, "entries_seen": 0, "new_posts": 0},
     )
-    db["posts"].create_index(["source", "date"])  # type: ignore[union-attr]
-    db["posts"].create_index(["last_seen"])  # type: ignore[union-attr]
+    db.table("posts").create_index(["source", "date"])
+    db.table("posts").create_index(["last_seen"])
 
 
 def open_archive(path: str) -> Database:

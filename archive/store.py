@@ -68,7 +68,7 @@ def save_page(
             if digest not in known
         ]
         if new_rows:
-            db["posts"].insert_all(new_rows)  # type: ignore[union-attr]
+            db.table("posts").insert_all(new_rows)
         if known:
             db.execute(
                 "update posts set last_seen = ?, times_seen = times_seen + (last_run != ?),"

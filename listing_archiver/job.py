@@ -62,7 +62,11 @@ def scrape(
             pages, seen, new = pages + 1, seen + outcome.seen, new + outcome.new
             log.info(
                 "page %d %s (%s): %d entries, %d new",
-                page.number, page.url, page.profile, outcome.seen, outcome.new,
+                page.number,
+                page.url,
+                page.profile,
+                outcome.seen,
+                outcome.new,
             )
     except ScraperError as exc:
         finish_run(db, run_id, status="failed", error=str(exc))

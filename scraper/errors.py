@@ -28,7 +28,12 @@ class FetchError(ScraperError):
 
 class HTTPStatusError(FetchError):
     def __init__(
-        self, url: str, status: int, reason: str = "", *, retryable: bool = False,
+        self,
+        url: str,
+        status: int,
+        reason: str = "",
+        *,
+        retryable: bool = False,
         retry_after: float | None = None,
     ) -> None:
         super().__init__(url, f"HTTP {status} {reason}".rstrip())

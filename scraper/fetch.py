@@ -119,7 +119,7 @@ class Fetcher:
         self._sleep = sleep
         self._last_request: dict[str, float] = {}
         self._backoff = wait_exponential_jitter(
-            initial=self.settings.backoff_initial,
+            multiplier=self.settings.backoff_initial,
             max=self.settings.backoff_max,
             jitter=self.settings.backoff_jitter,
         )
@@ -167,22 +167,30 @@ class Fetcher:
             response = self.session.get(url, timeout=timeout, stream=True)
         except requests.TooManyRedirects as exc:
             raise FetchError(url, "too many redirects") from exc
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema) as exc:
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ) as exc:
             raise FetchError(url, f"not a fetchable URL ({exc})") from exc
         except requests.RequestException as exc:
             raise TransportError(url, _describe(exc)) from exc
         with response:
             if response.status_code >= 400:
                 raise HTTPStatusError(
-                    url, response.status_code, response.reason or "",
+                    url,
+                    response.status_code,
+                    response.reason or "",
                     retryable=response.status_code in RETRY_STATUSES,
                     retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 )
             body = self._read_capped(url, response)
         text, encoding = decode_html(body, response.headers.get("Content-Type"))
         return FetchedPage(
-            url=response.url, status=response.status_code, text=text, encoding=encoding,
+            url=response.url,
+            status=response.status_code,
+            text=text,
+            encoding=encoding,
             headers=dict(response.headers),
         )
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
-from bs4.element import PreformattedString
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PageElement, PreformattedString, Tag
 from dateutil import parser as dateparser
 
 from .errors import NoEntriesError, NoProfileMatch
@@ -21,8 +21,41 @@ from .records import Entry
 HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "title"})
 # Elements that break a line when rendered: text on either side must not run together.
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 "
-    "h4 h5 h6 header hr li main nav ol p pre section table td th tr ul".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
 )
 MACHINE_DATE_ATTRS = ("datetime", "content", "title")
 ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
@@ -67,8 +100,9 @@ def detect_profile(soup: BeautifulSoup, url: str) -> Profile:
         if soup.select_one(profile.signature):
             return profile
     known = ", ".join(sorted(PROFILES))
-    raise NoProfileMatch(url, f"no built-in profile recognises this page (known: {known}); "
-                              "name one with --profile")
+    raise NoProfileMatch(
+        url, f"no built-in profile recognises this page (known: {known}); name one with --profile"
+    )
 
 
 def extract_entry(block: Tag, profile: Profile, page_url: str) -> Entry | None:
