@@ -5,9 +5,10 @@
     │   ├── HTTPStatusError        the server answered with an error status (``status``)
     │   ├── TransportError         connection refused/reset, timeout, broken body
     │   └── ResponseTooLarge       the body exceeded the size cap; never held in memory
-    └── ParseError                 the page was had but could not be read as a listing
-        ├── NoEntriesError         the profile found no entries: the layout likely changed
-        └── NoProfileMatch         no built-in profile recognises the page
+    ├── ParseError                 the page was had but could not be read as a listing
+    │   ├── NoEntriesError         the profile found no entries: the layout likely changed
+    │   └── NoProfileMatch         no built-in profile recognises the page
+    └── RobotsDisallowed           robots.txt forbids the URL, or could not be had
     UnknownProfileError            no profile by that name (a usage error)
 
 ``HTTPStatusError.retryable`` and ``TransportError`` drive the retry policy in ``fetch``.
@@ -70,6 +71,12 @@ class NoEntriesError(ParseError):
 
 class NoProfileMatch(ParseError):
     pass
+
+
+class RobotsDisallowed(ScraperError):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason} (override with --ignore-robots)")
+        self.url = url
 
 
 class UnknownProfileError(ScraperError):
