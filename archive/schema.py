@@ -51,8 +51,38 @@ def m001_posts_and_runs(db: Database) -> None:
     db.table("posts").create_index(["last_seen"])
 
 
+@migrations()
+def m002_pages_and_run_detail(db: Database) -> None:
+    """Per-page validators for conditional GET, and why/how each run walked."""
+    db.table("pages").create(
+        {
+            "url": str,  # the page URL as requested
+            "source": str,
+            "etag": str,  # validators from the last 200 answer
+            "last_modified": str,
+            "next_url": str,  # the next page found on it
+            "post_hashes": str,  # JSON list: the posts it held, counted as seen on a 304
+            "fetched": str,
+        },
+        pk="url",
+    )
+    runs = db.table("runs")
+    runs.add_column("mode", str)  # incremental | full
+    runs.add_column("not_modified", int, not_null_default=0)  # pages answered 304
+    runs.add_column("stop_reason", str)  # end | known | not_modified | max_pages | robots | loop
+
+
+BUSY_TIMEOUT_MS = 10_000  # how long a write waits for a reader (e.g. Datasette) to let go
+
+
 def open_archive(path: str) -> Database:
-    """Open (creating if needed) the archive at ``path`` with its schema up to date."""
+    """Open (creating if needed) the archive at ``path`` with its schema up to date.
+
+    WAL mode lets Datasette read while a run writes; the busy timeout absorbs the
+    short moments when SQLite still needs both to take turns."""
     db = Database(path)
+    db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    if db.journal_mode != "wal":
+        db.enable_wal()
     migrations.apply(db)
     return db

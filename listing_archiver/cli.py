@@ -1,48 +1,109 @@
-"""The ``listing-archiver`` command line: wires options to the job, errors to messages."""
+"""The ``listing-archiver`` command line: wires options to the job, errors to messages.
+
+Exit codes: 0 every source fine, 1 some source failed (the others still archived),
+2 usage or config error, 3 the archive is busy with another run.
+"""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
 from sqlite_utils import Database
 
+from archive.errors import ArchiveBusy
+from archive.lock import archive_lock
 from archive.schema import open_archive
+from archive.store import mark_interrupted
 from scraper.errors import ScraperError
-from scraper.fetch import Fetcher, FetchSettings
+from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
-from scraper.profiles import PROFILES, get_profile
+from scraper.profiles import PROFILES
 
 from . import __version__
-from .job import scrape as run_scrape
+from .report import as_json, as_text, is_newsworthy, live_progress
+from .runner import DEFAULT_JOBS, run_sources
+from .sources import ConfigError, Source, load_sources
+from .writer import SerialWriter
 
 DEFAULTS = FetchSettings()
+EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
+
+
+class ConfigProblem(click.ClickException):
+    exit_code = EXIT_USAGE
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="listing-archiver")
 @click.option("-v", "--verbose", count=True, help="Log each page (-v) or every request (-vv).")
 def cli(verbose: int) -> None:
-    """Archive paginated listing pages into a deduplicated SQLite database."""
+    """Archive paginated listing pages into a deduplicated SQLite database.
+
+    Exit codes: 0 all sources fine, 1 some source failed, 2 usage or config error,
+    3 archive busy with another run.
+    """
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
     if verbose < 2:  # urllib3's connection chatter is noise at -v
         logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
+def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by ``scrape`` and ``run``: where to write and how to behave."""
+    for option in reversed(
+        [
+            click.option(
+                "--db",
+                "db_path",
+                required=True,
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="SQLite archive to write (created if missing).",
+            ),
+            click.option(
+                "--full",
+                is_flag=True,
+                help="Walk every page to the end, fetching each afresh.  "
+                "[default: stop at the first page of known posts]",
+            ),
+            click.option(
+                "--ignore-robots",
+                is_flag=True,
+                help="Do not fetch or obey robots.txt (only for sites you may crawl).",
+            ),
+            click.option(
+                "--wait",
+                type=click.FloatRange(min=0),
+                default=0,
+                show_default=True,
+                help="Seconds to wait for another run on the same archive to finish.",
+            ),
+            click.option(
+                "--json",
+                "as_json_output",
+                is_flag=True,
+                help="Print one JSON object instead of summary lines.",
+            ),
+            click.option(
+                "--quiet",
+                is_flag=True,
+                help="Print nothing when nothing is new and nothing failed.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("url")
-@click.option(
-    "--db",
-    "db_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite archive to write (created if missing).",
-)
+@run_options
 @click.option(
     "--delay",
     type=click.FloatRange(min=0),
@@ -70,57 +131,104 @@ def cli(verbose: int) -> None:
     help="Seconds of silence tolerated from the server (connecting: at most 10).",
 )
 @click.option(
-    "--full",
-    is_flag=True,
-    help="Walk every page to the end of the listing (currently always the case).",
-)
-@click.option(
-    "--source", help="Name recorded in posts.source and runs.source.  [default: the URL's host]"
+    "--source",
+    "source_name",
+    help="Name recorded in posts.source and runs.source.  [default: the URL's host]",
 )
 def scrape(
     url: str,
-    db_path: Path,
     delay: float,
     max_pages: int | None,
     profile: str | None,
     user_agent: str,
     timeout: float,
-    full: bool,
-    source: str | None,
+    source_name: str | None,
+    **run: Any,
 ) -> None:
     """Walk the listing at URL page by page and archive every entry into --db.
 
     Each post is stored once, keyed by a hash of its content; seeing it again (on
-    another page, or in a later run) only updates last_seen and times_seen.
-    Exits 0 when the walk completed, 1 when it failed (pages already archived stay).
+    another page, or in a later run) only updates last_seen and times_seen. By default
+    the walk stops at the first page whose posts are all archived already.
     """
     try:
         check_start_url(url)
     except ScraperError as exc:
         raise click.BadParameter(str(exc), param_hint="URL") from None
-    settings = FetchSettings(
+    source = Source(
+        name=source_name or urlsplit(url).netloc,
+        url=url,
+        profile=profile,
+        max_pages=max_pages,
         delay=delay,
         user_agent=user_agent,
-        read_timeout=timeout,
-        connect_timeout=min(timeout, DEFAULTS.connect_timeout),
+        timeout=timeout,
     )
-    db = _open(db_path)
-    fetcher = Fetcher(settings)
+    _execute([source], jobs=1, **run)
+
+
+@cli.command(name="run")
+@click.argument("sources_file", metavar="SOURCES", type=click.Path(path_type=Path))
+@run_options
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=DEFAULT_JOBS,
+    show_default=True,
+    help="Sources on different hosts fetched at once.",
+)
+def run_command(sources_file: Path, jobs: int, **run: Any) -> None:
+    """Scrape every source listed in the SOURCES file (TOML) into --db.
+
+    Sources on different hosts run concurrently; one host's pages are fetched one at
+    a time with its delay. A failing source is recorded and the others still archived.
+    """
     try:
-        report = run_scrape(
-            db,
-            url,
-            source=source or urlsplit(url).netloc,
-            fetcher=fetcher,
-            profile=get_profile(profile) if profile else None,
-            max_pages=max_pages,
-        )
-    finally:
-        fetcher.close()
-        db.close()
-    click.echo(report.summary())
-    if report.status != "ok":
-        sys.exit(1)
+        sources = load_sources(sources_file)
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
+    _execute(sources, jobs=jobs, **run)
+
+
+def _execute(
+    sources: Sequence[Source],
+    *,
+    db_path: Path,
+    jobs: int,
+    full: bool,
+    ignore_robots: bool,
+    wait: float,
+    as_json_output: bool,
+    quiet: bool,
+) -> None:
+    if not db_path.parent.is_dir():
+        raise click.ClickException(f"cannot open archive {db_path}: no folder {db_path.parent}")
+    try:
+        with archive_lock(db_path, wait):
+            db = _open(db_path)
+            try:
+                mark_interrupted(db)
+                show_progress = sys.stderr.isatty() and not (quiet or as_json_output)
+                with live_progress(sys.stderr, show_progress) as on_page:
+                    reports = run_sources(
+                        SerialWriter(db),
+                        sources,
+                        jobs=jobs,
+                        full=full,
+                        obey_robots=not ignore_robots,
+                        on_page=on_page,
+                    )
+            finally:
+                db.close()
+    except ArchiveBusy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    if as_json_output:
+        click.echo(as_json(reports))
+    elif not quiet or is_newsworthy(reports):
+        click.echo(as_text(reports))
+    if any(r.status != "ok" for r in reports):
+        sys.exit(EXIT_FAILED)
 
 
 @cli.command()

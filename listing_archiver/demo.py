@@ -2,10 +2,13 @@
 
 The fixtures hold one PaperMod blog at two moments; between them two new posts push
 every entry down, so posts move from page 2 to page 3 (the user's seeds, reproduced).
+Three runs show a first archive, an incremental run that stops at known posts, and an
+unchanged run answered by one conditional request (304).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,12 +19,16 @@ from typing import Any
 import listing_archiver
 from archive.schema import open_archive
 from scraper.fetch import Fetcher, FetchSettings
+from scraper.robots import RobotsCache
 
-from .job import RunReport, scrape
+from .job import STOP_REASONS, RunReport, scrape_source
+from .sources import Source
+from .writer import SerialWriter
 
-MOMENTS = (
+RUNS = (
     ("earlier", "The listing as first archived"),
-    ("later", "The same listing later, after two new posts pushed every entry down"),
+    ("later", "Later, two new posts have pushed every entry down a place or two"),
+    ("later", "An hour on, nothing has changed"),
 )
 
 
@@ -49,8 +56,29 @@ class _SiteServer(ThreadingHTTPServer):
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):
+    """Static files with a content ETag, as a real site's server would send: the
+    folder swap changes content but not file times, so Last-Modified would lie."""
+
     def __init__(self, request: Any, client_address: Any, server: _SiteServer) -> None:
+        self._etag: str | None = None
         super().__init__(request, client_address, server, directory=str(server.root))
+
+    def send_head(self) -> Any:
+        path = Path(self.translate_path(self.path))
+        file = path / "index.html" if path.is_dir() else path
+        del self.headers["If-Modified-Since"]
+        if file.is_file() and self.path.endswith(("/", ".html")):
+            self._etag = '"' + hashlib.sha256(file.read_bytes()).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == self._etag:
+                self.send_response(304)
+                self.end_headers()
+                return None
+        return super().send_head()
+
+    def end_headers(self) -> None:
+        if self._etag:
+            self.send_header("ETag", self._etag)
+        super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -73,34 +101,29 @@ def run_demo(db_path: Path, echo: Callable[[str], None]) -> list[RunReport]:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     db = open_archive(str(db_path))
+    writer = SerialWriter(db)
     reports = []
-    with serve_directory(site / MOMENTS[0][0]) as server:
-        url = server.url
-        echo(f"Serving the bundled PaperMod sample blog at {url}\n")
-        for number, (moment, caption) in enumerate(MOMENTS, 1):
+    with serve_directory(site / "earlier") as server:
+        echo(f"Serving the bundled PaperMod sample blog at {server.url}\n")
+        source = Source(name="veritable-demo", url=server.url, delay=0)
+        for number, (moment, caption) in enumerate(RUNS, 1):
             server.root = site / moment
-            fetcher = Fetcher(FetchSettings(delay=0))
-            report = scrape(db, url, source="veritable-demo", fetcher=fetcher)
-            fetcher.close()
+            robots = RobotsCache(Fetcher(FetchSettings(delay=0)))
+            report = scrape_source(writer, source, robots=robots)
             reports.append(report)
             echo(f"Run {number}. {caption}:")
             echo(
-                f"  {report.pages} pages fetched, {report.entries_seen} entries seen, "
-                f"{report.new_posts} new posts, {report.duplicates_avoided} duplicates avoided"
+                f"  {report.pages} pages fetched, {report.not_modified} not modified, "
+                f"{report.entries_seen} entries seen, {report.new_posts} new posts, "
+                f"{report.duplicates_avoided} duplicates avoided"
+            )
+            echo(
+                f"  {report.mode} walk, stopped: {STOP_REASONS.get(report.stop_reason or '', '-')}"
             )
             if report.error:
                 echo(f"  error: {report.error}")
-    posts = db["posts"].count
-    new_titles = [
-        row["title"]
-        for row in db.query(
-            "select title from posts where first_run = ? order by date desc", [reports[-1].run_id]
-        )
-    ]
+    posts = db.table("posts").count
     db.close()
-    echo("")
-    if new_titles:
-        echo("New in the last run: " + "; ".join(new_titles))
-    echo(f"{db_path} holds {posts} posts, each stored once, and {len(reports)} runs.")
+    echo(f"\n{db_path} holds {posts} posts, each stored once, and {len(reports)} runs.")
     echo(f"Browse it:  pip install datasette && datasette {db_path}")
     return reports

@@ -1,22 +1,31 @@
-"""The main job: walk a listing and archive every page, recording the run.
+"""The main job: walk one source's listing and archive every page, recording the run.
 
-This is the one place where ``scraper`` (fetch, paginate, parse) meets ``archive``.
+This is where ``scraper`` (fetch, robots, paginate, parse) meets ``archive``; every
+archive call goes through a ``SerialWriter`` so many sources can run at once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from sqlite_utils import Database
-
-from archive.store import finish_run, save_page, start_run
+from archive import store
+from archive.store import PageOutcome
 from scraper.errors import ScraperError
-from scraper.fetch import Fetcher
-from scraper.paginate import walk
-from scraper.profiles import Profile
+from scraper.fetch import Fetcher, FetchSettings, Pacer
+from scraper.paginate import ListingPage, Walk
+from scraper.profiles import get_profile
+from scraper.robots import RobotsCache
+
+from .sources import Source
+from .writer import SerialWriter
 
 log = logging.getLogger(__name__)
+
+KNOWN = "known"  # stop reason: an incremental walk reached a page of known posts
+PageCallback = Callable[[Source, ListingPage, PageOutcome], None]
 
 
 @dataclass(frozen=True)
@@ -24,9 +33,12 @@ class RunReport:
     run_id: int
     source: str
     status: str  # ok | failed
-    pages: int
+    mode: str  # incremental | full
+    pages: int  # pages fetched (200)
+    not_modified: int  # pages answered 304
     entries_seen: int
     new_posts: int
+    stop_reason: str | None = None
     error: str | None = None
 
     @property
@@ -37,45 +49,151 @@ class RunReport:
     def summary(self) -> str:
         line = (
             f"{self.source}: {self.status}, {_plural(self.pages, 'page')} fetched, "
-            f"{_plural(self.entries_seen, 'entry', 'entries')} seen, {self.new_posts} new, "
-            f"{self.duplicates_avoided} already archived (run {self.run_id})"
+            f"{self.not_modified} not modified, "
+            f"{_plural(self.entries_seen, 'entry', 'entries')} seen, {self.new_posts} new"
         )
+        if self.stop_reason and self.status == "ok":
+            line += (
+                f" ({self.mode}, stopped: {STOP_REASONS.get(self.stop_reason, self.stop_reason)})"
+            )
         return f"{line}; error: {self.error}" if self.error else line
 
 
-def scrape(
-    db: Database,
-    url: str,
+STOP_REASONS = {
+    "end": "end of listing",
+    KNOWN: "reached known posts",
+    "not_modified": "unchanged since last run",
+    "max_pages": "--max-pages reached",
+    "robots": "robots.txt forbids the next page",
+    "loop": "pagination loops back",
+}
+
+
+def fetch_settings(source: Source) -> FetchSettings:
+    defaults = FetchSettings()
+    timeout = source.timeout or defaults.read_timeout
+    return FetchSettings(
+        delay=source.delay,
+        user_agent=source.user_agent or defaults.user_agent,
+        read_timeout=timeout,
+        connect_timeout=min(timeout, defaults.connect_timeout),
+    )
+
+
+def scrape_source(
+    writer: SerialWriter,
+    source: Source,
     *,
-    source: str,
-    fetcher: Fetcher,
-    profile: Profile | None = None,
-    max_pages: int | None = None,
+    full: bool = False,
+    robots: RobotsCache | None = None,
+    pacer: Pacer | None = None,
+    on_page: PageCallback | None = None,
 ) -> RunReport:
-    """Walk ``url`` and archive it page by page. A failure mid-walk keeps the pages
-    already committed and is reported in the run, never raised past here."""
-    run_id = start_run(db, source=source, url=url)
-    pages = seen = new = 0
+    """Walk ``source`` and archive it page by page. A failure keeps the pages already
+    committed and is reported in the run, never raised past here.
+
+    Incremental (the default) stops at the first page whose posts were all archived by
+    earlier runs and sends conditional requests; ``full`` walks to the end, fetching
+    every page afresh. Posts are marked seen, never pages: page 1 is always asked for.
+    """
+    incremental = not full and writer.call(store.incremental_allowed, source.name)
+    mode = "incremental" if incremental else "full"
+    run_id = writer.call(store.start_run, source=source.name, url=source.url, mode=mode)
+    fetcher = Fetcher(fetch_settings(source), pacer=pacer)
+    totals = {"pages": 0, "not_modified": 0, "seen": 0, "new": 0}
+    stop_reason = None
     try:
-        for page in walk(url, fetcher, profile=profile, max_pages=max_pages):
-            outcome = save_page(db, run_id=run_id, source=source, entries=page.entries)
-            pages, seen, new = pages + 1, seen + outcome.seen, new + outcome.new
-            log.info(
-                "page %d %s (%s): %d entries, %d new",
-                page.number,
-                page.url,
-                page.profile,
-                outcome.seen,
-                outcome.new,
-            )
+        walk = Walk(
+            source.url,
+            fetcher,
+            profile=get_profile(source.profile) if source.profile else None,
+            max_pages=source.max_pages,
+            conditional=(lambda url: writer.call(store.page_validators, url))
+            if incremental
+            else None,
+            allow=_robots_gate(robots, fetcher) if robots else None,
+        )
+        for page in walk:
+            outcome = _archive_page(writer, run_id, source.name, page)
+            totals["not_modified" if page.not_modified else "pages"] += 1
+            totals["seen"] += outcome.seen
+            totals["new"] += outcome.new
+            if on_page:
+                on_page(source, page, outcome)
+            if incremental and outcome.all_known and page.next_url and not page.not_modified:
+                stop_reason = KNOWN
+                break
+        stop_reason = stop_reason or walk.stop_reason
     except ScraperError as exc:
-        finish_run(db, run_id, status="failed", error=str(exc))
-        return RunReport(run_id, source, "failed", pages, seen, new, str(exc))
+        writer.call(store.finish_run, run_id, status="failed", error=str(exc))
+        return _report(run_id, source, "failed", mode, totals, None, str(exc))
     except BaseException:
-        finish_run(db, run_id, status="interrupted", error="interrupted")
+        writer.call(store.finish_run, run_id, status="interrupted", error="interrupted")
         raise
-    finish_run(db, run_id, status="ok")
-    return RunReport(run_id, source, "ok", pages, seen, new)
+    finally:
+        fetcher.close()
+    writer.call(store.finish_run, run_id, status="ok", stop_reason=stop_reason)
+    return _report(run_id, source, "ok", mode, totals, stop_reason, None)
+
+
+def _archive_page(writer: SerialWriter, run_id: int, source: str, page: ListingPage) -> PageOutcome:
+    if page.not_modified:
+        return writer.call(store.save_not_modified, run_id=run_id, page_url=page.requested_url)
+    outcome = writer.call(
+        store.save_page,
+        run_id=run_id,
+        source=source,
+        entries=page.entries,
+        page_url=page.requested_url,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        next_url=page.next_url,
+    )
+    log.info(
+        "%s page %d %s: %d entries, %d new",
+        source,
+        page.number,
+        page.url,
+        outcome.seen,
+        outcome.new,
+    )
+    return outcome
+
+
+def _robots_gate(robots: RobotsCache, fetcher: Fetcher) -> Callable[[str], None]:
+    """Checks each URL against robots.txt and applies its Crawl-delay to the host."""
+    agent = fetcher.settings.user_agent
+
+    def allow(url: str) -> None:
+        robots.check(url, agent)
+        delay = robots.crawl_delay(url, agent)
+        if delay:
+            fetcher.pacer.raise_delay(urlsplit(url).netloc, delay)
+
+    return allow
+
+
+def _report(
+    run_id: int,
+    source: Source,
+    status: str,
+    mode: str,
+    totals: dict[str, int],
+    stop_reason: str | None,
+    error: str | None,
+) -> RunReport:
+    return RunReport(
+        run_id,
+        source.name,
+        status,
+        mode,
+        totals["pages"],
+        totals["not_modified"],
+        totals["seen"],
+        totals["new"],
+        stop_reason,
+        error,
+    )
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:

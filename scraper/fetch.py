@@ -7,8 +7,9 @@ Every default lives in ``FetchSettings``; the retry policy is data (``RETRY_STAT
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import parsedate_to_datetime
@@ -50,13 +51,54 @@ class FetchSettings:
 
 @dataclass(frozen=True)
 class FetchedPage:
-    """A fetched HTML page, decoded. ``url`` is the final URL after redirects."""
+    """A fetched HTML page, decoded. ``url`` is the final URL after redirects.
+    A 304 answer to a conditional request has ``status == 304`` and no text."""
 
     url: str
     status: int
     text: str
     encoding: str | None
     headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("ETag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("Last-Modified")
+
+
+class Pacer:
+    """Spaces requests to each host (``host:port``), across every fetcher and thread
+    that shares it. A host's robots.txt ``Crawl-delay`` can raise its minimum delay."""
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next_allowed: dict[str, float] = {}
+        self._min_delay: dict[str, float] = {}
+
+    def raise_delay(self, host: str, seconds: float) -> None:
+        with self._lock:
+            self._min_delay[host] = max(seconds, self._min_delay.get(host, 0.0))
+
+    def delay_for(self, host: str, configured: float) -> float:
+        return max(configured, self._min_delay.get(host, 0.0))
+
+    def wait(self, host: str, configured: float) -> None:
+        """Block until ``host`` may be asked again, and book the next slot."""
+        delay = self.delay_for(host, configured)
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next_allowed.get(host, now))
+            self._next_allowed[host] = start + delay
+        if start > now:
+            self._sleep(start - now)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -109,6 +151,7 @@ class Fetcher:
         settings: FetchSettings | None = None,
         *,
         session: requests.Session | None = None,
+        pacer: Pacer | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings or FetchSettings()
@@ -116,16 +159,17 @@ class Fetcher:
         self.session.headers["User-Agent"] = self.settings.user_agent
         self.session.headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
         self.requests_made = 0
+        self.pacer = pacer or Pacer(sleep)
         self._sleep = sleep
-        self._last_request: dict[str, float] = {}
         self._backoff = wait_exponential_jitter(
             multiplier=self.settings.backoff_initial,
             max=self.settings.backoff_max,
             jitter=self.settings.backoff_jitter,
         )
 
-    def get(self, url: str) -> FetchedPage:
-        """Fetch ``url``, retrying transient failures; raise a ``FetchError`` otherwise."""
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> FetchedPage:
+        """Fetch ``url``, retrying transient failures; raise a ``FetchError`` otherwise.
+        ``headers`` go with this request only (``If-None-Match``, ``If-Modified-Since``)."""
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.attempts),
             wait=self._wait,
@@ -134,7 +178,7 @@ class Fetcher:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        return retrying(self._get_once, url)
+        return retrying(self._get_once, url, dict(headers or {}))
 
     def close(self) -> None:
         self.session.close()
@@ -150,21 +194,12 @@ class Fetcher:
         wait = state.next_action.sleep if state.next_action else 0.0
         log.warning("%s; retrying in %.1f s (attempt %d)", exc, wait, state.attempt_number + 1)
 
-    def _pause_for(self, url: str) -> None:
-        host = urlsplit(url).netloc
-        last = self._last_request.get(host)
-        if last is not None:
-            remaining = self.settings.delay - (time.monotonic() - last)
-            if remaining > 0:
-                self._sleep(remaining)
-        self._last_request[host] = time.monotonic()
-
-    def _get_once(self, url: str) -> FetchedPage:
-        self._pause_for(url)
+    def _get_once(self, url: str, headers: dict[str, str]) -> FetchedPage:
+        self.pacer.wait(urlsplit(url).netloc, self.settings.delay)
         self.requests_made += 1
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         try:
-            response = self.session.get(url, timeout=timeout, stream=True)
+            response = self.session.get(url, headers=headers, timeout=timeout, stream=True)
         except requests.TooManyRedirects as exc:
             raise FetchError(url, "too many redirects") from exc
         except (
@@ -184,6 +219,8 @@ class Fetcher:
                     retryable=response.status_code in RETRY_STATUSES,
                     retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 )
+            if response.status_code == 304:
+                return FetchedPage(response.url, 304, "", None, dict(response.headers))
             body = self._read_capped(url, response)
         text, encoding = decode_html(body, response.headers.get("Content-Type"))
         return FetchedPage(

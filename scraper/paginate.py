@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urlsplit
 
-from .errors import ScraperError
+from .errors import RobotsDisallowed, ScraperError
 from .fetch import Fetcher
 from .parse import parse_page
 from .profiles import PROFILES, Profile
@@ -23,8 +23,17 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 class ListingPage:
     number: int  # 1-based position in this walk
     url: str  # final URL, after redirects
-    profile: str
+    requested_url: str  # as linked; what conditional requests are keyed on
+    profile: str | None  # None for a page answered 304 Not Modified
     entries: tuple[Entry, ...]
+    next_url: str | None = None  # the next page this walk will fetch, if any
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+# Why a walk ended; recorded with each run.
+END, MAX_PAGES, LOOP, ROBOTS, NOT_MODIFIED = "end", "max_pages", "loop", "robots", "not_modified"
 
 
 def origin(url: str) -> tuple[str, str, int]:
@@ -41,36 +50,83 @@ def check_start_url(url: str) -> None:
         raise ScraperError(f"{url!r} is not an http(s) URL")
 
 
-def walk(
-    start_url: str,
-    fetcher: Fetcher,
-    *,
-    profile: Profile | None = None,
-    max_pages: int | None = None,
-) -> Iterator[ListingPage]:
-    """Yield each page of the listing starting at ``start_url``, in order.
+class Walk:
+    """Iterate over the pages of the listing at ``start_url``, in order.
 
-    Stops when there is no acceptable next link, after ``max_pages`` pages, or when a
-    URL comes round again. The profile detected on the first page is kept for the rest.
+    Stops when there is no acceptable next link, after ``max_pages`` pages, when a URL
+    comes round again, when robots.txt forbids the next page, or at a 304 (the page,
+    and so the rest, is as last archived). ``stop_reason`` says which. The profile
+    detected on the first page is kept for the rest. ``conditional(url)`` gives the
+    validator headers to send; ``allow(url)`` raises ``RobotsDisallowed`` to refuse.
     """
-    check_start_url(start_url)
-    _, host, _ = origin(start_url)
-    seen: set[str] = set()
-    url: str | None = start_url
-    number = 0
-    while url is not None and (max_pages is None or number < max_pages):
-        seen.add(_key(url))
-        fetched = fetcher.get(url)
-        if fetched.url != url:
-            if _key(fetched.url) in seen:
-                log.info("%s redirected back to %s, already walked; stopping", url, fetched.url)
+
+    def __init__(
+        self,
+        start_url: str,
+        fetcher: Fetcher,
+        *,
+        profile: Profile | None = None,
+        max_pages: int | None = None,
+        conditional: Callable[[str], Mapping[str, str]] | None = None,
+        allow: Callable[[str], None] | None = None,
+    ) -> None:
+        check_start_url(start_url)
+        self.start_url = start_url
+        self.fetcher = fetcher
+        self.profile = profile
+        self.max_pages = max_pages
+        self.conditional = conditional
+        self.allow = allow
+        self.stop_reason: str | None = None
+
+    def __iter__(self) -> Iterator[ListingPage]:
+        _, host, _ = origin(self.start_url)
+        seen: set[str] = set()
+        url: str | None = self.start_url
+        number = 0
+        while url is not None:
+            if self.max_pages is not None and number >= self.max_pages:
+                self.stop_reason = MAX_PAGES
                 return
-            seen.add(_key(fetched.url))
-        parsed = parse_page(fetched.text, fetched.url, profile)
-        profile = profile or PROFILES[parsed.profile]
-        number += 1
-        yield ListingPage(number, fetched.url, parsed.profile, parsed.entries)
-        url = choose_next(parsed.next_urls, host, seen)
+            if self.allow is not None:
+                try:
+                    self.allow(url)
+                except RobotsDisallowed:
+                    if number == 0:
+                        raise
+                    log.warning("not following %s: robots.txt disallows it", url)
+                    self.stop_reason = ROBOTS
+                    return
+            seen.add(_key(url))
+            requested = url
+            headers = self.conditional(url) if self.conditional else None
+            fetched = self.fetcher.get(url, headers)
+            number += 1
+            if fetched.not_modified:
+                self.stop_reason = NOT_MODIFIED
+                yield ListingPage(number, url, url, None, (), not_modified=True)
+                return
+            if fetched.url != url:
+                if _key(fetched.url) in seen:
+                    log.info("%s redirected back to %s, already walked", url, fetched.url)
+                    self.stop_reason = LOOP
+                    return
+                seen.add(_key(fetched.url))
+            parsed = parse_page(fetched.text, fetched.url, self.profile)
+            self.profile = self.profile or PROFILES[parsed.profile]
+            url = choose_next(parsed.next_urls, host, seen)
+            if url is None:
+                self.stop_reason = END
+            yield ListingPage(
+                number,
+                fetched.url,
+                requested,
+                parsed.profile,
+                parsed.entries,
+                next_url=url,
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+            )
 
 
 def choose_next(candidates: Iterable[str], host: str, seen: set[str]) -> str | None:

@@ -7,8 +7,8 @@ recorded (path, headers, client port) so tests can count what crossed the wire.
 
 from __future__ import annotations
 
+import hashlib
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +24,7 @@ class Reply:
         default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"}
     )
     stall: float = 0.0  # seconds to wait before answering at all
+    etag: bool = True  # send a content ETag with a 200, and 304 on a matching If-None-Match
     content_length: bool = True  # False: no Content-Length, body ends when the connection closes
 
 
@@ -45,7 +46,9 @@ class TestServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -92,8 +95,14 @@ def _make_handler(server: TestServer) -> type[BaseHTTPRequestHandler]:
             assert reply is not None
             if reply.stall and server.closing.wait(reply.stall):
                 return
+            headers = dict(reply.headers)
+            if reply.etag and reply.status == 200 and isinstance(reply.body, bytes):
+                headers["ETag"] = '"' + hashlib.sha256(reply.body).hexdigest()[:16] + '"'
+                if self.headers.get("If-None-Match") == headers["ETag"]:
+                    reply = Reply(status=304, body=b"", headers={"ETag": headers["ETag"]})
+                    headers = dict(reply.headers)
             self.send_response(reply.status)
-            for name, value in reply.headers.items():
+            for name, value in headers.items():
                 self.send_header(name, value)
             chunks = [reply.body] if isinstance(reply.body, bytes) else reply.body
             if isinstance(reply.body, bytes) and reply.content_length:
@@ -144,10 +153,14 @@ def papermod_entry(
     )
 
 
-def wait_for(predicate, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+def serve_listing(server: TestServer, posts: list[str], per_page: int = 10) -> None:
+    """Route a PaperMod listing of ``posts`` (titles, newest first) at /, /page/2/, ..."""
+    pages = [posts[i : i + per_page] for i in range(0, len(posts), per_page)]
+    server.routes = {
+        k: v for k, v in server.routes.items() if k != "/" and not k.startswith("/page/")
+    }
+    for number, titles in enumerate(pages, 1):
+        path = "/" if number == 1 else f"/page/{number}/"
+        next_href = f"/page/{number + 1}/" if number < len(pages) else None
+        entries = [papermod_entry(t, t.lower().replace(" ", "-")) for t in titles]
+        server.page(path, html_page(*entries, next_href=next_href))

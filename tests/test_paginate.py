@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from scraper.errors import ScraperError
-from scraper.paginate import walk
+from scraper.paginate import Walk
 
 from .server import html_page, papermod_entry
 
 
 def test_walks_every_page_of_the_listing_in_order(site, fetcher):
-    pages = list(walk(site.url("/"), fetcher))
+    pages = list(Walk(site.url("/"), fetcher))
     assert [p.number for p in pages] == [1, 2, 3, 4]
     assert [len(p.entries) for p in pages] == [5, 5, 5, 2]
     assert pages[1].url == site.url("/page/2/")
@@ -19,14 +19,14 @@ def test_walks_every_page_of_the_listing_in_order(site, fetcher):
 
 
 def test_max_pages_stops_the_walk(site, fetcher):
-    assert len(list(walk(site.url("/"), fetcher, max_pages=2))) == 2
+    assert len(list(Walk(site.url("/"), fetcher, max_pages=2))) == 2
     assert site.hits("/page/3/") == 0
 
 
 def test_a_next_link_back_to_page_one_ends_the_walk(server, fetcher):
     server.page("/", html_page(papermod_entry("A", "a"), next_href="/p2"))
     server.page("/p2", html_page(papermod_entry("B", "b"), next_href="/"))
-    pages = list(walk(server.url("/"), fetcher))
+    pages = list(Walk(server.url("/"), fetcher))
     assert len(pages) == 2
     assert server.hits("/") == 1
 
@@ -35,7 +35,7 @@ def test_a_next_link_off_the_start_host_is_not_followed(server, fetcher):
     offhost = server.url("/p2", host="localhost")  # same machine, another host name
     server.page("/", html_page(papermod_entry("A", "a"), next_href=offhost))
     server.page("/p2", html_page(papermod_entry("B", "b")))
-    assert len(list(walk(server.url("/"), fetcher))) == 1
+    assert len(list(Walk(server.url("/"), fetcher))) == 1
     assert server.hits("/p2") == 0
 
 
@@ -44,14 +44,14 @@ def test_a_next_link_off_the_start_host_is_not_followed(server, fetcher):
 )
 def test_non_http_next_links_are_not_followed(server, fetcher, href):
     server.page("/", html_page(papermod_entry("A", "a"), next_href=href))
-    assert len(list(walk(server.url("/"), fetcher))) == 1
+    assert len(list(Walk(server.url("/"), fetcher))) == 1
     assert len(server.requests) == 1
 
 
 def test_relative_next_links_resolve_against_the_page(server, fetcher):
     server.page("/blog/", html_page(papermod_entry("A", "a"), next_href="page/2/"))
     server.page("/blog/page/2/", html_page(papermod_entry("B", "b")))
-    assert [p.url for p in walk(server.url("/blog/"), fetcher)] == [
+    assert [p.url for p in Walk(server.url("/blog/"), fetcher)] == [
         server.url("/blog/"),
         server.url("/blog/page/2/"),
     ]
@@ -59,4 +59,4 @@ def test_relative_next_links_resolve_against_the_page(server, fetcher):
 
 def test_a_walk_only_starts_from_an_http_url(fetcher):
     with pytest.raises(ScraperError, match="not an http"):
-        list(walk("file:///etc/passwd", fetcher))
+        list(Walk("file:///etc/passwd", fetcher))

@@ -10,7 +10,9 @@ from click.testing import CliRunner
 
 from archive.schema import open_archive
 from listing_archiver.cli import cli
-from listing_archiver.job import scrape
+from listing_archiver.job import scrape_source
+from listing_archiver.sources import Source
+from listing_archiver.writer import SerialWriter
 
 from .conftest import FIXTURES
 from .server import Reply, TestServer
@@ -30,6 +32,10 @@ def db(tmp_path):
     database.close()
 
 
+def scrape(db, url, *, full=False):
+    return scrape_source(SerialWriter(db), Source(name="blog", url=url, delay=0), full=full)
+
+
 def _titles(db):
     return [r["title"] for r in db.query("select title from posts")]
 
@@ -39,7 +45,7 @@ def test_the_seeds_case_archives_each_post_once(site, fetcher, db):
     site.route("/", Reply(body=(EARLIER / "index.html").read_bytes()))
     site.route("/page/2/", Reply(body=(EARLIER / "page" / "2" / "index.html").read_bytes()))
     site.root = LATER
-    report = scrape(db, site.url("/"), source="blog", fetcher=fetcher)
+    report = scrape(db, site.url("/"))
     assert (report.status, report.pages, report.entries_seen) == ("ok", 4, 19)
     assert report.new_posts == 17 and report.duplicates_avoided == 2
     titles = _titles(db)
@@ -49,12 +55,12 @@ def test_the_seeds_case_archives_each_post_once(site, fetcher, db):
         assert row["times_seen"] == 1  # seen on page 2 and page 3 of the same run
 
 
-def test_a_rerun_over_the_shifted_listing_adds_only_the_new_posts(site, fetcher, db):
-    first = scrape(db, site.url("/"), source="blog", fetcher=fetcher)
+def test_a_full_rerun_over_the_shifted_listing_adds_only_the_new_posts(site, db):
+    first = scrape(db, site.url("/"))
     assert (first.entries_seen, first.new_posts) == (17, 17)
     before = {r["title"]: r for r in db.query("select * from posts")}
     site.root = LATER
-    second = scrape(db, site.url("/"), source="blog", fetcher=fetcher)
+    second = scrape(db, site.url("/"), full=True)
     assert (second.pages, second.entries_seen, second.new_posts) == (4, 19, 2)
     after = {r["title"]: r for r in db.query("select * from posts")}
     assert len(after) == 19
@@ -75,12 +81,12 @@ def test_a_rerun_over_the_shifted_listing_adds_only_the_new_posts(site, fetcher,
 
 def test_a_failure_mid_walk_keeps_earlier_pages_and_a_rerun_repairs(site, fetcher, db):
     site.route("/page/3/", Reply(status=404))
-    failed = scrape(db, site.url("/"), source="blog", fetcher=fetcher)
+    failed = scrape(db, site.url("/"))
     assert (failed.status, failed.pages, failed.new_posts) == ("failed", 2, 10)
     assert "/page/3/: HTTP 404" in failed.error
     assert db["runs"].get(failed.run_id)["status"] == "failed"
     del site.routes["/page/3/"]
-    repaired = scrape(db, site.url("/"), source="blog", fetcher=fetcher)
+    repaired = scrape(db, site.url("/"))
     assert (repaired.status, repaired.new_posts) == ("ok", 7)
     assert db["posts"].count == 17
 
@@ -92,7 +98,8 @@ def test_cli_scrape_prints_one_summary_line(site, tmp_path):
     assert result.exit_code == 0, result.output
     host = f"127.0.0.1:{site.port}"
     assert result.stdout == (
-        f"{host}: ok, 4 pages fetched, 17 entries seen, 17 new, 0 already archived (run 1)\n"
+        f"{host}: ok, 4 pages fetched, 0 not modified, 17 entries seen, 17 new"
+        " (full, stopped: end of listing)\n"
     )
 
 
@@ -118,7 +125,7 @@ def test_cli_options_reach_the_walk(site, tmp_path):
     ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("veritable: ok, 2 pages fetched, 10 entries seen")
+    assert result.stdout.startswith("veritable: ok, 2 pages fetched, 0 not modified, 10 entries")
     assert {r.headers["User-Agent"] for r in site.requests} == {"my-bot/1"}
 
 
@@ -179,9 +186,17 @@ def test_demo_runs_offline_and_reports_dedup(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "4 pages fetched, 17 entries seen, 17 new posts, 0 duplicates avoided" in out
-    assert "4 pages fetched, 19 entries seen, 2 new posts, 17 duplicates avoided" in out
+    runs = [
+        "4 pages fetched, 0 not modified, 17 entries seen, 17 new posts, 0 duplicates avoided",
+        "full walk, stopped: end of listing",
+        "2 pages fetched, 0 not modified, 10 entries seen, 2 new posts, 8 duplicates avoided",
+        "incremental walk, stopped: reached known posts",
+        "0 pages fetched, 1 not modified, 5 entries seen, 0 new posts, 5 duplicates avoided",
+        "incremental walk, stopped: unchanged since last run",
+    ]
+    positions = [out.index(line) for line in runs]
+    assert positions == sorted(positions)
     assert "datasette demo.db" in out
     db = open_archive(str(tmp_path / "demo.db"))
     assert db["posts"].count == 19
-    assert db["runs"].count == 2
+    assert db["runs"].count == 3
