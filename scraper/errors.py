@@ -25,6 +25,7 @@ class FetchError(ScraperError):
     def __init__(self, url: str, message: str) -> None:
         super().__init__(f"GET {url}: {message}")
         self.url = url
+        self.reason = message
 
 
 class HTTPStatusError(FetchError):

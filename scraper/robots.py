@@ -6,6 +6,8 @@ is retried, size-capped and paced like any page), and what came back decides:
     2xx                     parse it; an empty file allows everything
     4xx (404, 401, 403 …)   "unavailable": everything is allowed
     5xx after the retries,  "unreachable": nothing on that origin is crawled this run
+                            (a network failure is raised as the TransportError it is:
+                            the site is down, robots.txt has nothing to do with it)
     408/429 after retries,
     network failure, body
     too large, anything else
@@ -19,12 +21,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from protego import Protego
 
-from .errors import FetchError, HTTPStatusError, RobotsDisallowed
+from .errors import FetchError, HTTPStatusError, RobotsDisallowed, TransportError
 from .fetch import Fetcher
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class RobotsRules:
     robots_url: str
     parser: Protego | None = None
     unreachable: str | None = None
+    down: TransportError | None = field(default=None, compare=False)  # the host did not answer
 
     def allows(self, url: str, user_agent: str) -> bool:
         if self.unreachable is not None:
@@ -134,7 +137,10 @@ class RobotsCache:
 
     def check(self, url: str, user_agent: str) -> None:
         """Raise ``RobotsDisallowed`` unless robots.txt lets ``user_agent`` fetch ``url``."""
-        reason = self.rules_for(url).refusal(url, user_agent)
+        rules = self.rules_for(url)
+        if rules.down is not None:  # a dead site, not a robots.txt matter: say so plainly
+            raise TransportError(rules.down.url, rules.down.reason)
+        reason = rules.refusal(url, user_agent)
         if reason is not None:
             raise RobotsDisallowed(url, reason)
 
@@ -162,4 +168,5 @@ class RobotsCache:
     def _unreachable(url: str, exc: FetchError) -> RobotsRules:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         log.warning("%s could not be fetched (%s); not crawling that host", url, message)
-        return RobotsRules(url, unreachable=message)
+        down = exc if isinstance(exc, TransportError) else None
+        return RobotsRules(url, unreachable=message, down=down)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +34,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     client_port: int
+    at: float  # time.monotonic() when the request arrived
 
 
 class TestServer:
@@ -43,6 +45,9 @@ class TestServer:
         self.routes: dict[str, list[Reply]] = {}
         self.requests: list[Seen] = []
         self.closing = threading.Event()
+        self.active = 0  # requests being answered right now
+        self.max_active = 0
+        self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
@@ -89,8 +94,19 @@ def _make_handler(server: TestServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"  # keep-alive, as real sites do
 
         def do_GET(self) -> None:
+            with server._lock:
+                server.active += 1
+                server.max_active = max(server.max_active, server.active)
+            try:
+                self._answer()
+            finally:
+                with server._lock:
+                    server.active -= 1
+
+        def _answer(self) -> None:
             path = urlsplit(self.path).path
-            server.requests.append(Seen(path, dict(self.headers), self.client_address[1]))
+            seen = Seen(path, dict(self.headers), self.client_address[1], time.monotonic())
+            server.requests.append(seen)
             reply = server.next_reply(path)
             assert reply is not None
             if reply.stall and server.closing.wait(reply.stall):
@@ -153,14 +169,16 @@ def papermod_entry(
     )
 
 
-def serve_listing(server: TestServer, posts: list[str], per_page: int = 10) -> None:
-    """Route a PaperMod listing of ``posts`` (titles, newest first) at /, /page/2/, ..."""
+def serve_listing(
+    server: TestServer, posts: list[str], per_page: int = 10, prefix: str = "", **reply: object
+) -> None:
+    """Route a PaperMod listing of ``posts`` (titles, newest first) at ``prefix``/,
+    ``prefix``/page/2/, ... replacing any listing routed there before."""
     pages = [posts[i : i + per_page] for i in range(0, len(posts), per_page)]
-    server.routes = {
-        k: v for k, v in server.routes.items() if k != "/" and not k.startswith("/page/")
-    }
+    for path in [k for k in server.routes if k == f"{prefix}/" or k.startswith(f"{prefix}/page/")]:
+        del server.routes[path]
     for number, titles in enumerate(pages, 1):
-        path = "/" if number == 1 else f"/page/{number}/"
-        next_href = f"/page/{number + 1}/" if number < len(pages) else None
+        path = f"{prefix}/" if number == 1 else f"{prefix}/page/{number}/"
+        next_href = f"{prefix}/page/{number + 1}/" if number < len(pages) else None
         entries = [papermod_entry(t, t.lower().replace(" ", "-")) for t in titles]
-        server.page(path, html_page(*entries, next_href=next_href))
+        server.page(path, html_page(*entries, next_href=next_href), **reply)

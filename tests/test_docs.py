@@ -4,8 +4,10 @@ and every CLI command documented."""
 from __future__ import annotations
 
 import re
+import shlex
 
 from listing_archiver.cli import cli
+from listing_archiver.sources import load_sources
 
 from .conftest import ROOT
 
@@ -38,3 +40,39 @@ def test_every_cli_command_and_option_is_documented():
             for opt in param.opts:
                 if opt.startswith("--"):
                     assert f"`{opt}" in README, f"{name} {opt}"
+
+
+def _command_lines() -> list[str]:
+    """Every listing-archiver command a user is told to run unattended."""
+    service = (ROOT / "examples" / "systemd" / "listing-archiver.service").read_text("utf-8")
+    workflow = (ROOT / "examples" / "github-actions" / "archive.yml").read_text("utf-8")
+    cron = [line for line in README.splitlines() if line.startswith("17 * * * *")]
+    execstart = [
+        line.split("=", 1)[1] for line in service.splitlines() if line.startswith("ExecStart=")
+    ]
+    steps = [
+        line.split("run:", 1)[1]
+        for line in workflow.splitlines()
+        if "run: listing-archiver" in line
+    ]
+    return [*cron, *execstart, *steps]
+
+
+def test_scheduling_examples_use_real_commands_and_options():
+    lines = _command_lines()
+    assert len(lines) == 3  # cron, systemd, GitHub Actions
+    for line in lines:
+        words = shlex.split(line.split("&&")[-1])
+        args = words[next(i for i, w in enumerate(words) if w.endswith("listing-archiver")) + 1 :]
+        command = cli.commands[args[0]]
+        command.make_context(args[0], args[1:])  # raises on an unknown option or bad value
+
+
+def test_example_sources_file_loads():
+    [source] = load_sources(ROOT / "examples" / "sources.toml")
+    assert (source.name, source.profile, source.max_pages, source.delay) == (
+        "veritable",
+        "papermod",
+        50,
+        2.0,
+    )

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from scraper.errors import RobotsDisallowed
+from scraper.errors import RobotsDisallowed, TransportError
 from scraper.fetch import DEFAULT_USER_AGENT, Fetcher
 from scraper.robots import RobotsCache, agent_token, robots_url
 
@@ -228,16 +228,16 @@ def test_persistent_429_disallows_like_a_server_error(server, fetcher):
         RobotsCache(fetcher).check(server.url("/blog/"), UA)
 
 
-def test_connection_refused_disallows_with_the_transport_reason(fetcher):
+def test_a_dead_host_is_reported_as_unreachable_not_as_a_robots_rule(fetcher):
     gone = TestServer().start()
     url = gone.url("/blog/")
     gone.stop()  # nothing listens on that port any more
     cache = RobotsCache(fetcher)
-    with pytest.raises(RobotsDisallowed) as caught:
+    with pytest.raises(TransportError) as caught:
         cache.check(url, UA)
-    assert "robots.txt could not be fetched (GET " in str(caught.value)
-    assert "connection refused" in str(caught.value)
-    assert cache.rules_for(url).unreachable is not None
+    assert str(caught.value) == f"GET {gone.url('/robots.txt')}: connection refused"
+    assert "--ignore-robots" not in str(caught.value)  # ignoring robots would not help
+    assert not cache.rules_for(url).allows(url, UA)
     assert cache.crawl_delay(url, UA) is None
 
 
