@@ -72,6 +72,60 @@ def m002_pages_and_run_detail(db: Database) -> None:
     runs.add_column("stop_reason", str)  # end | known | not_modified | max_pages | robots | loop
 
 
+CURRENT_POSTS_VIEW = """
+select
+  p.rowid as rowid, p.post_key, p.title, p.date, substr(p.date, 1, 4) as year, p.author,
+  p.excerpt, p.url, p.source, p.first_seen, p.last_seen, p.times_seen, p.removed_at,
+  (select count(*) from posts v where v.post_key = p.post_key) as versions, p.content_hash
+from posts p
+where p.rowid = (
+  select v.rowid from posts v where v.post_key = p.post_key
+  order by v.last_seen desc, v.first_seen desc, v.rowid desc limit 1
+)
+"""
+
+
+@migrations()
+def m003_identity_removals_sightings(db: Database) -> None:
+    """Post identity across edits, removals, and where each entry was seen."""
+    from .identity import post_key
+
+    posts = db.table("posts")
+    posts.add_column("post_key", str)  # archive.identity.post_key: the post across versions
+    posts.add_column("removed_at", str)  # set when a full walk no longer lists the post
+    for digest, url in db.execute("select content_hash, url from posts").fetchall():
+        db.execute(
+            "update posts set post_key = ? where content_hash = ?", [post_key(url, digest), digest]
+        )
+    posts.create_index(["post_key"])
+    runs = db.table("runs")
+    runs.add_column("changed_posts", int, not_null_default=0)  # new versions of known posts
+    runs.add_column("removed_posts", int, not_null_default=0)  # marked removed by this run
+    db.table("sightings").create(
+        {
+            "id": int,
+            "run_id": int,
+            "content_hash": str,
+            "page_url": str,
+            "page_number": int,  # 1-based, in that run's walk
+            "position": int,  # 1-based, on that page
+            "seen_at": str,
+            "not_modified": int,  # 1: the page answered 304, its stored posts counted
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id"), ("content_hash", "posts", "content_hash")],
+    )
+    db.table("sightings").create_index(["content_hash", "run_id"])
+    db.table("sightings").create_index(["run_id"])
+    db.create_view("current_posts", CURRENT_POSTS_VIEW)
+
+
+@migrations(transactional=False)  # sqlite-utils builds FTS with executescript
+def m004_full_text_search(db: Database) -> None:
+    """Search on title and excerpt; triggers keep the index current on every write."""
+    db.table("posts").enable_fts(["title", "excerpt"], create_triggers=True)
+
+
 BUSY_TIMEOUT_MS = 10_000  # how long a write waits for a reader (e.g. Datasette) to let go
 
 
