@@ -14,13 +14,15 @@ from sqlite_utils import Database
 from scraper.records import Entry
 
 from .hashing import HASH_SCHEME, content_hash
+from .identity import post_key
 
 
 @dataclass(frozen=True)
 class PageOutcome:
     seen: int  # entries on the page
-    new: int  # posts not in the archive before
-    known_before: int  # entries already archived by an earlier run
+    new: int  # posts not in the archive before (a new post_key)
+    known_before: int  # entries whose version was archived by an earlier run
+    changed: int = 0  # new versions of known posts (an edited title, excerpt...)
 
     @property
     def all_known(self) -> bool:
@@ -102,28 +104,34 @@ def save_page(
     source: str,
     entries: Sequence[Entry],
     page_url: str | None = None,
+    page_number: int = 1,
     etag: str | None = None,
     last_modified: str | None = None,
     next_url: str | None = None,
     now: str | None = None,
 ) -> PageOutcome:
-    """Upsert one page's entries and count them against the run, atomically.
+    """Upsert one page's entries, where they were seen, and the run's counts, atomically.
 
-    A post already archived gets ``last_seen`` moved on and, once per run, ``times_seen``
-    raised; an unknown one is inserted. The same post twice on a page is stored once.
+    A version already archived gets ``last_seen`` moved on and, once per run,
+    ``times_seen`` raised; an unknown version is inserted, counted as *changed* when its
+    post (``post_key``) is known and as *new* otherwise. Old versions are kept.
     """
     now = now or utc_now()
-    by_hash = {content_hash(entry): entry for entry in entries}
+    digests = [content_hash(entry) for entry in entries]
+    by_hash = dict(zip(digests, entries, strict=True))
     with db.atomic():
         first_runs = _first_runs(db, list(by_hash))
+        keys = {d: post_key(e.url, d) for d, e in by_hash.items() if d not in first_runs}
+        known_keys = _existing_keys(db, list(set(keys.values())))
         new_rows = [
-            _row(digest, entry, source=source, run_id=run_id, now=now)
-            for digest, entry in by_hash.items()
-            if digest not in first_runs
+            _row(digest, by_hash[digest], key, source=source, run_id=run_id, now=now)
+            for digest, key in keys.items()
         ]
         if new_rows:
             db.table("posts").insert_all(new_rows)
-        _mark_seen(db, list(first_runs), run_id=run_id, now=now)
+        changed = sum(1 for key in keys.values() if key in known_keys)
+        _mark_seen(db, list(by_hash), run_id=run_id, now=now, already=list(first_runs))
+        _record_sightings(db, run_id, digests, page_url, page_number, now, not_modified=False)
         if page_url is not None:
             db.table("pages").upsert(
                 {
@@ -137,25 +145,55 @@ def save_page(
                 },
                 pk="url",
             )
-        _count(db, run_id, pages_fetched=1, entries_seen=len(entries), new_posts=len(new_rows))
-    known_before = sum(
-        1 for entry in entries if first_runs.get(content_hash(entry), run_id) != run_id
-    )
-    return PageOutcome(seen=len(entries), new=len(new_rows), known_before=known_before)
+        _count(
+            db,
+            run_id,
+            pages_fetched=1,
+            entries_seen=len(entries),
+            new_posts=len(new_rows) - changed,
+            changed_posts=changed,
+        )
+    known_before = sum(1 for d in digests if first_runs.get(d, run_id) != run_id)
+    return PageOutcome(len(entries), len(new_rows) - changed, known_before, changed)
 
 
 def save_not_modified(
-    db: Database, *, run_id: int, page_url: str, now: str | None = None
+    db: Database, *, run_id: int, page_url: str, page_number: int = 1, now: str | None = None
 ) -> PageOutcome:
     """A 304 for ``page_url``: the posts it held last time count as seen again."""
     now = now or utc_now()
     with db.atomic():
         row = db.execute("select post_hashes from pages where url = ?", [page_url]).fetchone()
-        hashes = json.loads(row[0]) if row and row[0] else []
-        known = list(_first_runs(db, hashes))
-        _mark_seen(db, known, run_id=run_id, now=now)
+        stored = json.loads(row[0]) if row and row[0] else []
+        known = [d for d in stored if d in _first_runs(db, stored)]
+        _mark_seen(db, known, run_id=run_id, now=now, already=known)
+        _record_sightings(db, run_id, known, page_url, page_number, now, not_modified=True)
         _count(db, run_id, not_modified=1, entries_seen=len(known))
     return PageOutcome(seen=len(known), new=0, known_before=len(known))
+
+
+def mark_removed(db: Database, *, run_id: int, source: str, now: str | None = None) -> int:
+    """After a complete full walk: the source's posts it did not see are marked removed.
+    Only ever called for a walk that reached the end of the listing without error."""
+    now = now or utc_now()
+    with db.atomic():
+        gone = [
+            row[0]
+            for row in db.execute(
+                "select distinct post_key from posts where source = ? and removed_at is null"
+                " and post_key not in (select p.post_key from sightings s join posts p"
+                " on p.content_hash = s.content_hash where s.run_id = ?)",
+                [source, run_id],
+            )
+        ]
+        if gone:
+            db.execute(
+                "update posts set removed_at = ? where removed_at is null"
+                f" and post_key in ({', '.join('?' * len(gone))})",
+                [now, *gone],
+            )
+        _count(db, run_id, removed_posts=len(gone))
+    return len(gone)
 
 
 def _first_runs(db: Database, hashes: list[str]) -> dict[str, int]:
@@ -166,13 +204,55 @@ def _first_runs(db: Database, hashes: list[str]) -> dict[str, int]:
     return {digest: first_run for digest, first_run in db.execute(sql, hashes)}
 
 
-def _mark_seen(db: Database, hashes: list[str], *, run_id: int, now: str) -> None:
-    if hashes:
+def _existing_keys(db: Database, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    marks = ", ".join("?" * len(keys))
+    sql = f"select distinct post_key from posts where post_key in ({marks})"
+    return {row[0] for row in db.execute(sql, keys)}
+
+
+def _mark_seen(
+    db: Database, hashes: list[str], *, run_id: int, now: str, already: list[str]
+) -> None:
+    """``already`` (versions archived before this page) move on; every post seen is
+    no longer removed, whichever of its versions came back."""
+    if already:
         db.execute(
             "update posts set last_seen = ?, times_seen = times_seen + (last_run != ?),"
-            f" last_run = ? where content_hash in ({', '.join('?' * len(hashes))})",
-            [now, run_id, run_id, *hashes],
+            f" last_run = ? where content_hash in ({', '.join('?' * len(already))})",
+            [now, run_id, run_id, *already],
         )
+    if hashes:
+        db.execute(
+            "update posts set removed_at = null where removed_at is not null and post_key in"
+            f" (select post_key from posts where content_hash in ({', '.join('?' * len(hashes))}))",
+            hashes,
+        )
+
+
+def _record_sightings(
+    db: Database,
+    run_id: int,
+    digests: Sequence[str],
+    page_url: str | None,
+    page_number: int,
+    now: str,
+    *,
+    not_modified: bool,
+) -> None:
+    db.table("sightings").insert_all(
+        {
+            "run_id": run_id,
+            "content_hash": digest,
+            "page_url": page_url,
+            "page_number": page_number,
+            "position": position,
+            "seen_at": now,
+            "not_modified": int(not_modified),
+        }
+        for position, digest in enumerate(digests, 1)
+    )
 
 
 def _count(db: Database, run_id: int, **increments: int) -> None:
@@ -180,9 +260,12 @@ def _count(db: Database, run_id: int, **increments: int) -> None:
     db.execute(f"update runs set {sets} where id = ?", [*increments.values(), run_id])
 
 
-def _row(digest: str, entry: Entry, *, source: str, run_id: int, now: str) -> dict[str, object]:
+def _row(
+    digest: str, entry: Entry, key: str, *, source: str, run_id: int, now: str
+) -> dict[str, object]:
     return {
         "content_hash": digest,
+        "post_key": key,
         "hash_version": HASH_SCHEME,
         "url": entry.url,
         "title": entry.title,

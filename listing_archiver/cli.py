@@ -18,6 +18,8 @@ import click
 from sqlite_utils import Database
 
 from archive.errors import ArchiveBusy
+from archive.export import FORMATS, export_posts, write_atomically
+from archive.history import find_post_key, format_history, post_history
 from archive.lock import archive_lock
 from archive.schema import open_archive
 from archive.store import mark_interrupted
@@ -229,6 +231,83 @@ def _execute(
         click.echo(as_text(reports))
     if any(r.status != "ok" for r in reports):
         sys.exit(EXIT_FAILED)
+
+
+@cli.command()
+@click.argument(
+    "db_path", metavar="DB", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.argument("url")
+def history(db_path: Path, url: str) -> None:
+    """Show every version of the post at URL, oldest first, and what changed.
+
+    URL may be written as the site links it: tracking parameters, a trailing slash
+    or a #fragment do not matter. Exits 1 when the archive has no such post.
+    """
+    db = _open(db_path)
+    try:
+        key = find_post_key(db, url)
+        if key is None:
+            raise click.ClickException(f"{db_path} has no post at {url}")
+        click.echo(format_history(key, post_history(db, key)))
+    finally:
+        db.close()
+
+
+@cli.command()
+@click.argument(
+    "db_path", metavar="DB", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv, json (one array), ndjson (one object a line) or atom (a feed).",
+)
+@click.option("--source", help="Only this source's posts.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write, replaced atomically.  [default: standard output]",
+)
+def export(db_path: Path, fmt: str, source: str | None, output: Path | None) -> None:
+    """Export the archive's current posts (one row per post, its newest version),
+    newest first. The Atom feed turns any listing into a feed."""
+    db = _open(db_path)
+    try:
+        if output is None:
+            export_posts(db, fmt, sys.stdout, source=source)
+        else:
+            count = write_atomically(output, lambda out: export_posts(db, fmt, out, source=source))
+            click.echo(f"{count} posts written to {output}", err=True)
+    finally:
+        db.close()
+
+
+@cli.command()
+@click.argument(
+    "db_path", metavar="DB", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8001,
+    show_default=True,
+    help="Port to listen on (127.0.0.1 only).",
+)
+def serve(db_path: Path, port: int) -> None:
+    """Browse the archive in Datasette on 127.0.0.1, with titles, descriptions,
+    facets, full-text search and canned queries set up."""
+    from .serve import DatasetteMissing
+    from .serve import serve as run_datasette
+
+    try:
+        sys.exit(run_datasette(db_path, port))
+    except DatasetteMissing as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()

@@ -22,13 +22,15 @@ from scraper.fetch import Fetcher, FetchSettings
 from scraper.robots import RobotsCache
 
 from .job import STOP_REASONS, RunReport, scrape_source
+from .serve import INSTALL_HINT
 from .sources import Source
 from .writer import SerialWriter
 
-RUNS = (
-    ("earlier", "The listing as first archived"),
-    ("later", "Later, two new posts have pushed every entry down a place or two"),
-    ("later", "An hour on, nothing has changed"),
+RUNS = (  # (fixture moment, walk every page?, caption)
+    ("earlier", False, "The listing as first archived"),
+    ("later", False, "Later, two new posts have pushed every entry down a place or two"),
+    ("later", False, "An hour on, nothing has changed"),
+    ("revised", True, "A full walk after the author edited one post and deleted another"),
 )
 
 
@@ -106,24 +108,37 @@ def run_demo(db_path: Path, echo: Callable[[str], None]) -> list[RunReport]:
     with serve_directory(site / "earlier") as server:
         echo(f"Serving the bundled PaperMod sample blog at {server.url}\n")
         source = Source(name="veritable-demo", url=server.url, delay=0)
-        for number, (moment, caption) in enumerate(RUNS, 1):
+        for number, (moment, full, caption) in enumerate(RUNS, 1):
             server.root = site / moment
-            robots = RobotsCache(Fetcher(FetchSettings(delay=0)))
-            report = scrape_source(writer, source, robots=robots)
+            robots_fetcher = Fetcher(FetchSettings(delay=0))
+            report = scrape_source(writer, source, full=full, robots=RobotsCache(robots_fetcher))
+            robots_fetcher.close()
             reports.append(report)
             echo(f"Run {number}. {caption}:")
-            echo(
-                f"  {report.pages} pages fetched, {report.not_modified} not modified, "
-                f"{report.entries_seen} entries seen, {report.new_posts} new posts, "
-                f"{report.duplicates_avoided} duplicates avoided"
-            )
+            echo(f"  {_counts(report)}")
             echo(
                 f"  {report.mode} walk, stopped: {STOP_REASONS.get(report.stop_reason or '', '-')}"
             )
             if report.error:
                 echo(f"  error: {report.error}")
+        edited = server.url + "post/mixed-precision-training/"
     posts = db.table("posts").count
+    current = db.execute("select count(*) from current_posts").fetchone()[0]
     db.close()
-    echo(f"\n{db_path} holds {posts} posts, each stored once, and {len(reports)} runs.")
-    echo(f"Browse it:  pip install datasette && datasette {db_path}")
+    echo(
+        f"\n{db_path} holds {current} posts ({posts} versions), each version stored once, "
+        f"and {len(reports)} runs."
+    )
+    echo(f"See an edit:  listing-archiver history {db_path} {edited}")
+    echo(f"Browse it:    listing-archiver serve {db_path}  (needs: {INSTALL_HINT})")
     return reports
+
+
+def _counts(report: RunReport) -> str:
+    text = (
+        f"{report.pages} pages fetched, {report.not_modified} not modified, "
+        f"{report.entries_seen} entries seen, {report.new_posts} new posts, "
+    )
+    if report.changed_posts or report.removed_posts:
+        text += f"{report.changed_posts} changed, {report.removed_posts} removed, "
+    return text + f"{report.duplicates_avoided} duplicates avoided"

@@ -15,7 +15,7 @@ from archive import store
 from archive.store import PageOutcome
 from scraper.errors import ScraperError
 from scraper.fetch import Fetcher, FetchSettings, Pacer
-from scraper.paginate import ListingPage, Walk
+from scraper.paginate import END, ListingPage, Walk
 from scraper.profiles import get_profile
 from scraper.robots import RobotsCache
 
@@ -38,13 +38,15 @@ class RunReport:
     not_modified: int  # pages answered 304
     entries_seen: int
     new_posts: int
+    changed_posts: int = 0  # new versions of known posts
+    removed_posts: int = 0  # no longer listed (full walks to the end only)
     stop_reason: str | None = None
     error: str | None = None
 
     @property
     def duplicates_avoided(self) -> int:
-        """Entries that were already archived (or repeated within the run)."""
-        return self.entries_seen - self.new_posts
+        """Entries whose version was already archived (or repeated within the run)."""
+        return self.entries_seen - self.new_posts - self.changed_posts
 
     def summary(self) -> str:
         line = (
@@ -52,6 +54,10 @@ class RunReport:
             f"{self.not_modified} not modified, "
             f"{_plural(self.entries_seen, 'entry', 'entries')} seen, {self.new_posts} new"
         )
+        if self.changed_posts:
+            line += f", {self.changed_posts} changed"
+        if self.removed_posts:
+            line += f", {self.removed_posts} removed"
         if self.stop_reason and self.status == "ok":
             line += (
                 f" ({self.mode}, stopped: {STOP_REASONS.get(self.stop_reason, self.stop_reason)})"
@@ -100,7 +106,7 @@ def scrape_source(
     mode = "incremental" if incremental else "full"
     run_id = writer.call(store.start_run, source=source.name, url=source.url, mode=mode)
     fetcher = Fetcher(fetch_settings(source), pacer=pacer)
-    totals = {"pages": 0, "not_modified": 0, "seen": 0, "new": 0}
+    totals = {"pages": 0, "not_modified": 0, "seen": 0, "new": 0, "changed": 0, "removed": 0}
     stop_reason = None
     try:
         walk = Walk(
@@ -118,12 +124,15 @@ def scrape_source(
             totals["not_modified" if page.not_modified else "pages"] += 1
             totals["seen"] += outcome.seen
             totals["new"] += outcome.new
+            totals["changed"] += outcome.changed
             if on_page:
                 on_page(source, page, outcome)
             if incremental and outcome.all_known and page.next_url and not page.not_modified:
                 stop_reason = KNOWN
                 break
         stop_reason = stop_reason or walk.stop_reason
+        if mode == "full" and stop_reason == END:  # the whole listing was seen
+            totals["removed"] = writer.call(store.mark_removed, run_id=run_id, source=source.name)
     except ScraperError as exc:
         writer.call(store.finish_run, run_id, status="failed", error=str(exc))
         return _report(run_id, source, "failed", mode, totals, None, str(exc))
@@ -138,13 +147,19 @@ def scrape_source(
 
 def _archive_page(writer: SerialWriter, run_id: int, source: str, page: ListingPage) -> PageOutcome:
     if page.not_modified:
-        return writer.call(store.save_not_modified, run_id=run_id, page_url=page.requested_url)
+        return writer.call(
+            store.save_not_modified,
+            run_id=run_id,
+            page_url=page.requested_url,
+            page_number=page.number,
+        )
     outcome = writer.call(
         store.save_page,
         run_id=run_id,
         source=source,
         entries=page.entries,
         page_url=page.requested_url,
+        page_number=page.number,
         etag=page.etag,
         last_modified=page.last_modified,
         next_url=page.next_url,
@@ -183,16 +198,18 @@ def _report(
     error: str | None,
 ) -> RunReport:
     return RunReport(
-        run_id,
-        source.name,
-        status,
-        mode,
-        totals["pages"],
-        totals["not_modified"],
-        totals["seen"],
-        totals["new"],
-        stop_reason,
-        error,
+        run_id=run_id,
+        source=source.name,
+        status=status,
+        mode=mode,
+        pages=totals["pages"],
+        not_modified=totals["not_modified"],
+        entries_seen=totals["seen"],
+        new_posts=totals["new"],
+        changed_posts=totals["changed"],
+        removed_posts=totals["removed"],
+        stop_reason=stop_reason,
+        error=error,
     )
 
 

@@ -26,12 +26,16 @@ def totals(reports: Sequence[RunReport]) -> dict[str, int]:
         "not_modified": sum(r.not_modified for r in reports),
         "entries_seen": sum(r.entries_seen for r in reports),
         "new_posts": sum(r.new_posts for r in reports),
+        "changed_posts": sum(r.changed_posts for r in reports),
+        "removed_posts": sum(r.removed_posts for r in reports),
     }
 
 
 def is_newsworthy(reports: Sequence[RunReport]) -> bool:
-    """Something new or something failed: what ``--quiet`` still reports."""
-    return any(r.new_posts or r.status != "ok" for r in reports)
+    """Something new, changed, removed or failed: what ``--quiet`` still reports."""
+    return any(
+        r.new_posts or r.changed_posts or r.removed_posts or r.status != "ok" for r in reports
+    )
 
 
 def as_text(reports: Sequence[RunReport]) -> str:
@@ -42,7 +46,7 @@ def as_text(reports: Sequence[RunReport]) -> str:
         lines.append(
             f"total: {t['sources']} sources{failed}, {t['pages_fetched']} pages fetched, "
             f"{t['not_modified']} not modified, {t['entries_seen']} entries seen, "
-            f"{t['new_posts']} new"
+            f"{t['new_posts']} new, {t['changed_posts']} changed, {t['removed_posts']} removed"
         )
     return "\n".join(lines)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 
 from listing_archiver.cli import cli
+from listing_archiver.serve import INSTALL_HINT
 from listing_archiver.sources import load_sources
 
 from .conftest import ROOT
@@ -76,3 +78,9 @@ def test_example_sources_file_loads():
         50,
         2.0,
     )
+
+
+def test_the_datasette_install_hint_names_the_pinned_version():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    [pin] = pyproject["project"]["optional-dependencies"]["datasette"]
+    assert f"pip install '{pin}'" in INSTALL_HINT

@@ -322,7 +322,8 @@ def test_run_prints_a_line_per_source_and_a_total(servers, tmp_path, db_path):
     )
     assert lines[1].startswith("beta: failed, 0 pages fetched") and "HTTP 404" in lines[1]
     assert lines[2] == (
-        "total: 2 sources (1 failed), 2 pages fetched, 0 not modified, 12 entries seen, 12 new"
+        "total: 2 sources (1 failed), 2 pages fetched, 0 not modified, 12 entries seen, 12 new,"
+        " 0 changed, 0 removed"
     )
 
 
@@ -339,6 +340,8 @@ def test_json_prints_one_object_with_sources_and_total(server, db_path):
         "not_modified": 0,
         "entries_seen": 12,
         "new_posts": 12,
+        "changed_posts": 0,
+        "removed_posts": 0,
     }
 
 

@@ -193,10 +193,22 @@ def test_demo_runs_offline_and_reports_dedup(tmp_path):
         "incremental walk, stopped: reached known posts",
         "0 pages fetched, 1 not modified, 5 entries seen, 0 new posts, 5 duplicates avoided",
         "incremental walk, stopped: unchanged since last run",
+        "4 pages fetched, 0 not modified, 18 entries seen, 0 new posts, 1 changed, 1 removed,"
+        " 17 duplicates avoided",
+        "demo.db holds 19 posts (20 versions), each version stored once, and 4 runs.",
     ]
     positions = [out.index(line) for line in runs]
     assert positions == sorted(positions)
-    assert "datasette demo.db" in out
+    history = out.split("See an edit:  ")[1].splitlines()[0].split()
+    assert history[:3] == ["listing-archiver", "history", "demo.db"]
+    shown = subprocess.run(
+        [sys.executable, "-m", "listing_archiver", *history[1:]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "2 versions" in shown.stdout and "changed title:" in shown.stdout
     db = open_archive(str(tmp_path / "demo.db"))
-    assert db["posts"].count == 19
-    assert db["runs"].count == 3
+    assert db["posts"].count == 20
+    assert db["runs"].count == 4
