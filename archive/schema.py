@@ -74,9 +74,10 @@ def m002_pages_and_run_detail(db: Database) -> None:
 
 CURRENT_POSTS_VIEW = """
 select
-  p.rowid as rowid, p.post_key, p.title, p.date, substr(p.date, 1, 4) as year, p.author,
-  p.excerpt, p.url, p.source, p.first_seen, p.last_seen, p.times_seen, p.removed_at,
-  (select count(*) from posts v where v.post_key = p.post_key) as versions, p.content_hash
+  p.title, p.date, p.author, p.excerpt, p.url, p.source, substr(p.date, 1, 4) as year,
+  p.first_seen, p.last_seen, p.times_seen,
+  (select count(*) from posts v where v.post_key = p.post_key) as versions, p.removed_at,
+  p.post_key, p.content_hash, p.rowid as rowid
 from posts p
 where p.rowid = (
   select v.rowid from posts v where v.post_key = p.post_key

@@ -10,6 +10,7 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +37,12 @@ from .writer import SerialWriter
 
 DEFAULTS = FetchSettings()
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
+
+
+# The DB argument of the commands that read an archive: it must exist already.
+existing_archive = click.argument(
+    "db_path", metavar="DB", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 
 
 class ConfigProblem(click.ClickException):
@@ -234,9 +241,7 @@ def _execute(
 
 
 @cli.command()
-@click.argument(
-    "db_path", metavar="DB", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@existing_archive
 @click.argument("url")
 def history(db_path: Path, url: str) -> None:
     """Show every version of the post at URL, oldest first, and what changed.
@@ -244,20 +249,15 @@ def history(db_path: Path, url: str) -> None:
     URL may be written as the site links it: tracking parameters, a trailing slash
     or a #fragment do not matter. Exits 1 when the archive has no such post.
     """
-    db = _open(db_path)
-    try:
+    with closing(_open(db_path)) as db:
         key = find_post_key(db, url)
         if key is None:
             raise click.ClickException(f"{db_path} has no post at {url}")
         click.echo(format_history(key, post_history(db, key)))
-    finally:
-        db.close()
 
 
 @cli.command()
-@click.argument(
-    "db_path", metavar="DB", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@existing_archive
 @click.option(
     "--format",
     "fmt",
@@ -276,21 +276,16 @@ def history(db_path: Path, url: str) -> None:
 def export(db_path: Path, fmt: str, source: str | None, output: Path | None) -> None:
     """Export the archive's current posts (one row per post, its newest version),
     newest first. The Atom feed turns any listing into a feed."""
-    db = _open(db_path)
-    try:
+    with closing(_open(db_path)) as db:
         if output is None:
             export_posts(db, fmt, sys.stdout, source=source)
         else:
             count = write_atomically(output, lambda out: export_posts(db, fmt, out, source=source))
             click.echo(f"{count} posts written to {output}", err=True)
-    finally:
-        db.close()
 
 
 @cli.command()
-@click.argument(
-    "db_path", metavar="DB", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@existing_archive
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),

@@ -40,25 +40,19 @@ def test_post_key_is_the_canonical_url(url, canonical):
     assert canonical_url(url) == canonical
 
 
+def scrape_blog(site, db_path, *args):
+    return CliRunner().invoke(
+        cli,
+        ["scrape", site.url("/"), "--db", str(db_path), "--delay", "0", "--source", "blog", *args],
+    )
+
+
 def moments(site, db_path, *names, args=("--full",)):
     """Scrape the fixture blog as it was at each moment, in turn; the summary lines."""
     lines = []
     for name in names:
         site.root = SITE / name
-        result = CliRunner().invoke(
-            cli,
-            [
-                "scrape",
-                site.url("/"),
-                "--db",
-                str(db_path),
-                "--delay",
-                "0",
-                "--source",
-                "blog",
-                *args,
-            ],
-        )
+        result = scrape_blog(site, db_path, *args)
         assert result.exit_code == 0, result.output
         lines.append(result.stdout.strip())
     return lines
@@ -135,20 +129,7 @@ def test_a_full_walk_that_does_not_reach_the_end_never_marks_removals(site, db_p
     moments(site, db_path, "revised", args=("--full", "--max-pages", "3"))
     site.root = SITE / "revised"
     site.route("/page/4/", Reply(status=404))
-    CliRunner().invoke(
-        cli,
-        [
-            "scrape",
-            site.url("/"),
-            "--db",
-            str(db_path),
-            "--delay",
-            "0",
-            "--source",
-            "blog",
-            "--full",
-        ],
-    )
+    assert scrape_blog(site, db_path, "--full").exit_code == 1
     db = open_archive(str(db_path))
     assert db.execute("select count(*) from posts where removed_at is not null").fetchone()[0] == 0
 
