@@ -8,6 +8,7 @@ recorded (path, headers, client port) so tests can count what crossed the wire.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -48,7 +49,7 @@ class TestServer:
         self.active = 0  # requests being answered right now
         self.max_active = 0
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._httpd = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
@@ -87,6 +88,15 @@ class TestServer:
             if file.is_file() and self.root.resolve() in file.resolve().parents:
                 return Reply(body=file.read_bytes())
         return Reply(status=404, body=b"<h1>Not Found</h1>")
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up (keep-alive closed, a refused body) is normal here, not an
+    error worth a traceback on stderr, where it would mix with the output under test."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def _make_handler(server: TestServer) -> type[BaseHTTPRequestHandler]:
