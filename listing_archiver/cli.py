@@ -27,7 +27,7 @@ from archive.store import mark_interrupted
 from scraper.errors import ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
-from scraper.profiles import PROFILES
+from scraper.profile import PROFILES
 
 from . import __version__
 from .report import as_json, as_text, is_newsworthy, live_progress

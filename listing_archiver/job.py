@@ -16,7 +16,7 @@ from archive.store import PageOutcome
 from scraper.errors import ScraperError
 from scraper.fetch import Fetcher, FetchSettings, Pacer
 from scraper.paginate import END, ListingPage, Walk
-from scraper.profiles import get_profile
+from scraper.profile import get_profile
 from scraper.robots import RobotsCache
 
 from .sources import Source

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from scraper.errors import ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
-from scraper.profiles import PROFILES
+from scraper.profile import PROFILES
 
 T = TypeVar("T")
 Table = Mapping[str, object]

@@ -62,11 +62,18 @@ class ParseError(ScraperError):
 
 class NoEntriesError(ParseError):
     def __init__(self, url: str, profile: str) -> None:
-        super().__init__(
-            url,
-            f"profile {profile!r} found no entries; the site's layout may have changed "
-            "(try `listing-archiver scrape --profile NAME` or check the page)",
-        )
+        if profile.startswith("generic"):
+            message = (
+                "no entries found: no built-in profile recognises this page and the generic "
+                "extractor found no repeated entries (name a --profile, or give selectors "
+                "in the sources file; `listing-archiver probe URL` shows what is found)"
+            )
+        else:
+            message = (
+                f"profile {profile!r} found no entries; the site's layout may have changed "
+                "(`listing-archiver probe URL` shows what each profile finds)"
+            )
+        super().__init__(url, message)
         self.profile = profile
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urldefrag, urlsplit
 from .errors import RobotsDisallowed, ScraperError
 from .fetch import Fetcher
 from .parse import parse_page
-from .profiles import PROFILES, Profile
+from .profile import PROFILES, Profile
 from .records import Entry
 
 log = logging.getLogger(__name__)

@@ -3,63 +3,24 @@
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
-from bs4.element import NavigableString, PageElement, PreformattedString, Tag
-from dateutil import parser as dateparser
+from bs4.element import Tag
 
+from .dates import extract_date
 from .errors import NoEntriesError, NoProfileMatch
-from .profiles import PROFILES, Profile
+from .generic import extract_generic
+from .profile import PROFILES, Profile, custom_profile
 from .records import Entry
+from .text import clean_excerpt, clean_text
 
-# Text in these elements is never visible.
-HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "title"})
-# Elements that break a line when rendered: text on either side must not run together.
-BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "td",
-        "th",
-        "tr",
-        "ul",
-    ]
-)
-MACHINE_DATE_ATTRS = ("datetime", "content", "title")
-ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
-WHITESPACE = re.compile(r"\s+")
+# For pages read by the generic extractor: rel=next and link text only.
+GENERIC_NEXT = Profile(name="generic", description="", item="", title=(), url=())
+
 # Link text that reads as "the next, older page" and not as "the previous, newer one".
 NEXT_TEXT = re.compile(r"\b(next|older)\b|^[»›→>\s]+$", re.IGNORECASE)
 PREV_TEXT = re.compile(r"\b(prev|previous|newer)\b|[«‹←]", re.IGNORECASE)
@@ -72,40 +33,62 @@ class ParsedPage:
     next_urls: tuple[str, ...]  # absolute candidates, best first; the walker picks one
 
 
-def parse_page(html: str, url: str, profile: Profile | None = None) -> ParsedPage:
-    """Extract a listing page's entries with ``profile`` (detected when None).
+def parse_page(
+    html: str,
+    url: str,
+    profile: Profile | None = None,
+    *,
+    overrides: Mapping[str, str] | None = None,
+    fetched_at: datetime | None = None,
+) -> ParsedPage:
+    """Extract a listing page's entries with ``profile``: detected when None, and when
+    no built-in profile matches, the generic extractor finds the repeated entries.
+    ``overrides`` are a source's own selectors, put before the profile's.
 
-    Raises ``NoProfileMatch`` when detection fails and ``NoEntriesError`` when the
-    profile finds nothing: an empty listing almost always means the layout changed.
+    Raises ``NoEntriesError`` when nothing is found: an empty listing almost always
+    means the layout changed.
     """
     soup = BeautifulSoup(html, "lxml")
-    profile = profile or detect_profile(soup, url)
-    entries = tuple(
-        entry
-        for block in soup.select(profile.item)
-        if (entry := extract_entry(block, profile, url)) is not None
-    )
+    profile = profile or detect_profile(soup)
+    if overrides:
+        profile = profile.with_overrides(overrides) if profile else _custom(overrides, url)
+    if profile is None:
+        name, found = extract_generic(soup, url, fetched_at)
+        entries = tuple(found)
+        next_profile = GENERIC_NEXT
+    else:
+        name, next_profile = profile.name, profile
+        entries = tuple(
+            entry
+            for block in soup.select(profile.item)
+            if (entry := extract_entry(block, profile, url, fetched_at)) is not None
+        )
     if not entries:
-        raise NoEntriesError(url, profile.name)
-    return ParsedPage(profile.name, entries, tuple(next_page_urls(soup, url, profile)))
+        raise NoEntriesError(url, name)
+    return ParsedPage(name, entries, tuple(next_page_urls(soup, url, next_profile)))
 
 
-def detect_profile(soup: BeautifulSoup, url: str) -> Profile:
+def _custom(overrides: Mapping[str, str], url: str) -> Profile:
+    if "item" not in overrides:
+        raise NoProfileMatch(url, "custom selectors without `item` need a profile to extend")
+    return custom_profile(overrides)
+
+
+def detect_profile(soup: BeautifulSoup) -> Profile | None:
     """The first built-in profile whose generator and markup signature both match."""
     generator_tag = soup.find("meta", attrs={"name": "generator"})
     generator = str(generator_tag.get("content", "")) if isinstance(generator_tag, Tag) else ""
     for profile in PROFILES.values():
         if profile.generator and not re.search(profile.generator, generator):
             continue
-        if soup.select_one(profile.signature):
+        if profile.signature and soup.select_one(profile.signature):
             return profile
-    known = ", ".join(sorted(PROFILES))
-    raise NoProfileMatch(
-        url, f"no built-in profile recognises this page (known: {known}); name one with --profile"
-    )
+    return None
 
 
-def extract_entry(block: Tag, profile: Profile, page_url: str) -> Entry | None:
+def extract_entry(
+    block: Tag, profile: Profile, page_url: str, fetched_at: datetime | None = None
+) -> Entry | None:
     """One entry block to an ``Entry``; None for a block with neither title nor link."""
     title = clean_text(_first(block, profile.title))
     link = _first(block, profile.url)
@@ -119,29 +102,14 @@ def extract_entry(block: Tag, profile: Profile, page_url: str) -> Entry | None:
     return Entry(
         title=title,
         url=url,
-        date=extract_date(_first(block, profile.date)),
+        date=extract_date(
+            _first(block, profile.date), fetched_at=fetched_at, date_format=profile.date_format
+        ),
         author=author,
-        excerpt=clean_text(_first(block, profile.excerpt)),
+        excerpt=clean_excerpt(
+            _first(block, profile.excerpt), title=title, exclude=profile.excerpt_exclude
+        ),
     )
-
-
-def extract_date(element: Tag | None) -> str | None:
-    """ISO ``YYYY-MM-DD``: the calendar date written in a machine-readable attribute
-    (the date the listing shows, whatever the time zone), else parsed from the text."""
-    if element is None:
-        return None
-    for attr in MACHINE_DATE_ATTRS:
-        value = element.get(attr)
-        if isinstance(value, str) and (match := ISO_DATE.match(value)):
-            return "-".join(match.groups())
-    text = clean_text(element)
-    if not text:
-        return None
-    try:
-        parsed = dateparser.parse(text, default=datetime(2000, 1, 1))
-    except (ValueError, OverflowError):
-        return None
-    return parsed.date().isoformat() if parsed else None
 
 
 def next_page_urls(soup: BeautifulSoup, page_url: str, profile: Profile) -> Iterator[str]:
@@ -172,29 +140,3 @@ def _first(block: Tag, selectors: Sequence[str]) -> Tag | None:
         if found is not None:
             return found
     return None
-
-
-def clean_text(element: Tag | None) -> str | None:
-    """Visible text: hidden elements dropped, blocks separated, whitespace collapsed, NFC."""
-    if element is None:
-        return None
-    text = WHITESPACE.sub(" ", "".join(_visible_strings(element))).strip()
-    return unicodedata.normalize("NFC", text) or None
-
-
-def _visible_strings(root: Tag) -> Iterator[str]:
-    # Iterative, so deeply nested (or malformed) markup cannot exhaust the stack.
-    stack: list[PageElement | str] = list(reversed(root.contents))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, str):  # a block boundary pushed below, or page text
-            if isinstance(node, NavigableString) and isinstance(node, PreformattedString):
-                continue  # comments, CDATA, doctype
-            yield str(node)
-        elif isinstance(node, Tag) and node.name not in HIDDEN_TAGS:
-            block = node.name in BLOCK_TAGS
-            if block:
-                stack.append(" ")
-            stack.extend(reversed(node.contents))
-            if block:
-                stack.append(" ")

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from scraper.errors import NoEntriesError, NoProfileMatch
+from scraper.errors import NoEntriesError
 from scraper.parse import parse_page
-from scraper.profiles import PAPERMOD
+from scraper.profile import get_profile
 
 from .conftest import FIXTURES, read_seed, shared_file
 from .server import html_page, papermod_entry
@@ -89,13 +89,14 @@ def test_reading_time_in_the_footer_is_not_taken_for_the_author():
 
 def test_a_page_without_entries_is_an_error_naming_url_and_profile():
     with pytest.raises(NoEntriesError) as caught:
-        parse_page(html_page(), BASE, PAPERMOD)
+        parse_page(html_page(), BASE, get_profile("papermod"))
     assert BASE in str(caught.value) and "'papermod'" in str(caught.value)
 
 
-def test_an_unrecognised_page_is_an_error_naming_the_url():
-    with pytest.raises(NoProfileMatch, match="no built-in profile recognises this page"):
+def test_a_page_with_nothing_to_archive_is_an_error_naming_the_url():
+    with pytest.raises(NoEntriesError) as caught:
         parse_page("<html><body><p>hello</p></body></html>", BASE)
+    assert str(caught.value).startswith(f"{BASE}: no entries found: no built-in profile")
 
 
 @pytest.mark.parametrize(
