@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
+from rich.console import Console
 from sqlite_utils import Database
 
 from archive.errors import ArchiveBusy
@@ -27,11 +28,11 @@ from archive.store import mark_interrupted
 from scraper.errors import ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
-from scraper.profile import PROFILES
+from scraper.profile import PROFILES, get_profile
 
 from . import __version__
 from .report import as_json, as_text, is_newsworthy, live_progress
-from .runner import DEFAULT_JOBS, run_sources
+from .runner import DEFAULT_JOBS, RunOptions, run_sources
 from .sources import ConfigError, Source, load_sources
 from .writer import SerialWriter
 
@@ -85,6 +86,12 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 "--ignore-robots",
                 is_flag=True,
                 help="Do not fetch or obey robots.txt (only for sites you may crawl).",
+            ),
+            click.option(
+                "--accept-drift",
+                is_flag=True,
+                help="Archive pages even where a field the source nearly always had is missing "
+                "(after a deliberate change on the site).",
             ),
             click.option(
                 "--wait",
@@ -206,6 +213,7 @@ def _execute(
     jobs: int,
     full: bool,
     ignore_robots: bool,
+    accept_drift: bool,
     wait: float,
     as_json_output: bool,
     quiet: bool,
@@ -223,8 +231,9 @@ def _execute(
                         SerialWriter(db),
                         sources,
                         jobs=jobs,
-                        full=full,
-                        obey_robots=not ignore_robots,
+                        options=RunOptions(
+                            full=full, obey_robots=not ignore_robots, accept_drift=accept_drift
+                        ),
                         on_page=on_page,
                     )
             finally:
@@ -238,6 +247,42 @@ def _execute(
         click.echo(as_text(reports))
     if any(r.status != "ok" for r in reports):
         sys.exit(EXIT_FAILED)
+
+
+@cli.command()
+@click.argument("url")
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(PROFILES)),
+    help="Profile to parse with.  [default: detect, else the generic extractor]",
+)
+@click.option(
+    "--json",
+    "as_json_output",
+    is_flag=True,
+    help="Print a JSON array of entries (title, url, date, author, excerpt).",
+)
+@click.option("--ignore-robots", is_flag=True, help="Do not fetch or obey robots.txt.")
+def probe(url: str, profile: str | None, as_json_output: bool, ignore_robots: bool) -> None:
+    """Fetch one page and show what would be archived from it: the profile that
+    matched, each entry, and the fields it could not find. Nothing is written.
+    Exits 1 when the page cannot be fetched or holds no entries."""
+    from . import probe as probing
+
+    try:
+        check_start_url(url)
+    except ScraperError as exc:
+        raise click.BadParameter(str(exc), param_hint="URL") from None
+    try:
+        parsed = probing.probe(
+            url, profile=get_profile(profile) if profile else None, obey_robots=not ignore_robots
+        )
+    except ScraperError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json_output:
+        click.echo(probing.as_json(parsed))
+    else:
+        probing.show(parsed, Console(soft_wrap=False))
 
 
 @cli.command()

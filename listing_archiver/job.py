@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from archive import store
+from archive import drift, store
 from archive.store import PageOutcome
-from scraper.errors import ScraperError
+from scraper.errors import LayoutDrift, NoEntriesError, ScraperError
 from scraper.fetch import Fetcher, FetchSettings, Pacer
 from scraper.paginate import END, ListingPage, Walk
 from scraper.profile import get_profile
@@ -32,7 +32,7 @@ PageCallback = Callable[[Source, ListingPage, PageOutcome], None]
 class RunReport:
     run_id: int
     source: str
-    status: str  # ok | failed
+    status: str  # ok | degraded (layout changed: no entries, or a field gone) | failed
     mode: str  # incremental | full
     pages: int  # pages fetched (200)
     not_modified: int  # pages answered 304
@@ -94,6 +94,7 @@ def scrape_source(
     robots: RobotsCache | None = None,
     pacer: Pacer | None = None,
     on_page: PageCallback | None = None,
+    accept_drift: bool = False,
 ) -> RunReport:
     """Walk ``source`` and archive it page by page. A failure keeps the pages already
     committed and is reported in the run, never raised past here.
@@ -101,9 +102,12 @@ def scrape_source(
     Incremental (the default) stops at the first page whose posts were all archived by
     earlier runs and sends conditional requests; ``full`` walks to the end, fetching
     every page afresh. Posts are marked seen, never pages: page 1 is always asked for.
+    A page on which the layout seems to have changed (no entries, or a field the source
+    nearly always had gone missing) is not archived, and the run is ``degraded``.
     """
     incremental = not full and writer.call(store.incremental_allowed, source.name)
     mode = "incremental" if incremental else "full"
+    base = writer.call(drift.baseline, source.name)
     run_id = writer.call(store.start_run, source=source.name, url=source.url, mode=mode)
     fetcher = Fetcher(fetch_settings(source), pacer=pacer)
     totals = {"pages": 0, "not_modified": 0, "seen": 0, "new": 0, "changed": 0, "removed": 0}
@@ -118,8 +122,12 @@ def scrape_source(
             if incremental
             else None,
             allow=_robots_gate(robots, fetcher) if robots else None,
+            overrides=source.selectors or None,
         )
         for page in walk:
+            problems = drift.drifted_fields(base, page.entries)
+            if problems and not accept_drift:
+                raise LayoutDrift(page.url, problems)
             outcome = _archive_page(writer, run_id, source.name, page)
             totals["not_modified" if page.not_modified else "pages"] += 1
             totals["seen"] += outcome.seen
@@ -134,8 +142,9 @@ def scrape_source(
         if mode == "full" and stop_reason == END:  # the whole listing was seen
             totals["removed"] = writer.call(store.mark_removed, run_id=run_id, source=source.name)
     except ScraperError as exc:
-        writer.call(store.finish_run, run_id, status="failed", error=str(exc))
-        return _report(run_id, source, "failed", mode, totals, None, str(exc))
+        status = "degraded" if isinstance(exc, NoEntriesError | LayoutDrift) else "failed"
+        writer.call(store.finish_run, run_id, status=status, error=str(exc))
+        return _report(run_id, source, status, mode, totals, None, str(exc))
     except BaseException:
         writer.call(store.finish_run, run_id, status="interrupted", error="interrupted")
         raise

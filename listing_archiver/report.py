@@ -21,7 +21,8 @@ from .sources import Source
 def totals(reports: Sequence[RunReport]) -> dict[str, int]:
     return {
         "sources": len(reports),
-        "failed": sum(r.status != "ok" for r in reports),
+        "failed": sum(r.status == "failed" for r in reports),
+        "degraded": sum(r.status == "degraded" for r in reports),
         "pages_fetched": sum(r.pages for r in reports),
         "not_modified": sum(r.not_modified for r in reports),
         "entries_seen": sum(r.entries_seen for r in reports),
@@ -42,7 +43,8 @@ def as_text(reports: Sequence[RunReport]) -> str:
     lines = [r.summary() for r in reports]
     if len(reports) > 1:
         t = totals(reports)
-        failed = f" ({t['failed']} failed)" if t["failed"] else ""
+        trouble = [f"{t[key]} {key}" for key in ("failed", "degraded") if t[key]]
+        failed = f" ({', '.join(trouble)})" if trouble else ""
         lines.append(
             f"total: {t['sources']} sources{failed}, {t['pages_fetched']} pages fetched, "
             f"{t['not_modified']} not modified, {t['entries_seen']} entries seen, "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from scraper.fetch import Fetcher, Pacer
@@ -29,13 +30,21 @@ def by_host(sources: Sequence[Source]) -> list[list[Source]]:
     return list(groups.values())
 
 
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """How every source of one run is walked (the run-wide command-line flags)."""
+
+    full: bool = False  # walk to the end, unconditionally
+    obey_robots: bool = True
+    accept_drift: bool = False  # archive pages even when a field went missing
+
+
 def run_sources(
     writer: SerialWriter,
     sources: Sequence[Source],
     *,
     jobs: int = DEFAULT_JOBS,
-    full: bool = False,
-    obey_robots: bool = True,
+    options: RunOptions = RunOptions(),
     on_page: PageCallback | None = None,
 ) -> list[RunReport]:
     """Scrape every source; the calling thread writes the archive meanwhile. Reports
@@ -43,7 +52,7 @@ def run_sources(
     pacer = Pacer()
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="source")
     futures: list[Future[list[RunReport]]] = [
-        pool.submit(_run_group, writer, group, full, obey_robots, pacer, on_page)
+        pool.submit(_run_group, writer, group, options, pacer, on_page)
         for group in by_host(sources)
     ]
     try:
@@ -57,16 +66,23 @@ def run_sources(
 def _run_group(
     writer: SerialWriter,
     group: list[Source],
-    full: bool,
-    obey_robots: bool,
+    options: RunOptions,
     pacer: Pacer,
     on_page: PageCallback | None,
 ) -> list[RunReport]:
     robots_fetcher = Fetcher(fetch_settings(group[0]), pacer=pacer)
-    robots = RobotsCache(robots_fetcher) if obey_robots else None
+    robots = RobotsCache(robots_fetcher) if options.obey_robots else None
     try:
         return [
-            scrape_source(writer, source, full=full, robots=robots, pacer=pacer, on_page=on_page)
+            scrape_source(
+                writer,
+                source,
+                full=options.full,
+                robots=robots,
+                pacer=pacer,
+                on_page=on_page,
+                accept_drift=options.accept_drift,
+            )
             for source in group
         ]
     finally:

@@ -12,23 +12,26 @@ import json
 import math
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+import soupsieve
+
 from scraper.errors import ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
-from scraper.profile import PROFILES
+from scraper.profile import OVERRIDE_FIELDS, PROFILES
 
 T = TypeVar("T")
 Table = Mapping[str, object]
 
 DEFAULT_DELAY = FetchSettings().delay
 DEFAULT_KEYS = ("delay", "max_pages", "profile", "user_agent", "timeout")
-SOURCE_KEYS = ("name", "url", *DEFAULT_KEYS)
+SOURCE_KEYS = ("name", "url", "selectors", *DEFAULT_KEYS)
 TOP_LEVEL_KEYS = (*DEFAULT_KEYS, "source")
 
 
@@ -45,6 +48,9 @@ class Source:
     delay: float = DEFAULT_DELAY  # politeness pause between two requests
     user_agent: str | None = None  # None = the tool's default
     timeout: float | None = None  # None = the tool's default read timeout
+    # [source.selectors]: this source's own CSS selectors (and date_format), put before
+    # its profile's; with `item`, enough to read a site no profile knows.
+    selectors: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,7 @@ def _source(number: int, table: Table, defaults: _Settings) -> Source:
             delay=settings.delay,
             user_agent=settings.user_agent,
             timeout=settings.timeout,
+            selectors=_take(table, "selectors", _selectors, {}),
         )
 
     return _within(_source_label(number, table), build)
@@ -283,6 +290,28 @@ def _finite_number(value: object) -> float | None:
     except OverflowError:  # an int too large for a float
         return None
     return number if math.isfinite(number) else None
+
+
+def _selectors(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise _Invalid(f"expected a table [source.selectors], got {_show(value)}")
+    _check_keys(value, OVERRIDE_FIELDS, None)
+    return {key: _within(key, partial(_selector, key, v)) for key, v in value.items()}
+
+
+def _selector(key: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(f"expected a non-empty string, got {_show(value)}")
+    if key == "date_format":
+        if "%" not in value:
+            raise _Invalid(f"expected a strptime format such as '%d.%m.%Y', got {_show(value)}")
+        return value
+    try:
+        soupsieve.compile(value)
+    except soupsieve.SelectorSyntaxError as exc:
+        first_line = str(exc).splitlines()[0]
+        raise _Invalid(f"not a valid CSS selector: {_show(value)} ({first_line})") from None
+    return value
 
 
 def _user_agent(value: object) -> str:

@@ -7,6 +7,7 @@
     │   └── ResponseTooLarge       the body exceeded the size cap; never held in memory
     ├── ParseError                 the page was had but could not be read as a listing
     │   ├── NoEntriesError         the profile found no entries: the layout likely changed
+    │   ├── LayoutDrift            a field the source nearly always had went missing
     │   └── NoProfileMatch         no built-in profile recognises the page
     └── RobotsDisallowed           robots.txt forbids the URL, or could not be had
     UnknownProfileError            no profile by that name (a usage error)
@@ -75,6 +76,18 @@ class NoEntriesError(ParseError):
             )
         super().__init__(url, message)
         self.profile = profile
+
+
+class LayoutDrift(ParseError):
+    """Raised by the job, which knows the archive: the page was not archived."""
+
+    def __init__(self, url: str, problems: list[str]) -> None:
+        super().__init__(
+            url,
+            "layout drift, page not archived: "
+            + "; ".join(problems)
+            + " (fix the profile or selectors; --accept-drift archives it anyway)",
+        )
 
 
 class NoProfileMatch(ParseError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urldefrag, urlsplit
 
 from .errors import RobotsDisallowed, ScraperError
@@ -57,7 +58,8 @@ class Walk:
     comes round again, when robots.txt forbids the next page, or at a 304 (the page,
     and so the rest, is as last archived). ``stop_reason`` says which. The profile
     detected on the first page is kept for the rest. ``conditional(url)`` gives the
-    validator headers to send; ``allow(url)`` raises ``RobotsDisallowed`` to refuse.
+    validator headers to send; ``allow(url)`` raises ``RobotsDisallowed`` to refuse;
+    ``overrides`` are a source's own selectors.
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class Walk:
         max_pages: int | None = None,
         conditional: Callable[[str], Mapping[str, str]] | None = None,
         allow: Callable[[str], None] | None = None,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
         check_start_url(start_url)
         self.start_url = start_url
@@ -77,6 +80,7 @@ class Walk:
         self.max_pages = max_pages
         self.conditional = conditional
         self.allow = allow
+        self.overrides = overrides
         self.stop_reason: str | None = None
 
     def __iter__(self) -> Iterator[ListingPage]:
@@ -112,8 +116,15 @@ class Walk:
                     self.stop_reason = LOOP
                     return
                 seen.add(_key(fetched.url))
-            parsed = parse_page(fetched.text, fetched.url, self.profile)
-            self.profile = self.profile or PROFILES[parsed.profile]
+            parsed = parse_page(
+                fetched.text,
+                fetched.url,
+                self.profile,
+                overrides=self.overrides,
+                fetched_at=datetime.now(UTC),
+            )
+            if self.profile is None and parsed.profile in PROFILES:  # keep what page 1 matched
+                self.profile = PROFILES[parsed.profile]
             url = choose_next(parsed.next_urls, host, seen)
             if url is None:
                 self.stop_reason = END

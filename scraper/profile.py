@@ -82,9 +82,7 @@ def load_profile(text: str, origin: str) -> Profile:
     if unknown:
         raise ValueError(f"{origin}: unknown key(s) {', '.join(unknown)}")
     tuple_fields = {f.name for f in dataclasses.fields(Profile) if "tuple" in str(f.type)}
-    values: dict[str, Any] = {
-        k: _as_tuple(v) if k in tuple_fields else v for k, v in data.items()
-    }
+    values: dict[str, Any] = {k: _as_tuple(v) if k in tuple_fields else v for k, v in data.items()}
     try:
         return Profile(**values)
     except TypeError as exc:
