@@ -79,11 +79,17 @@ def fetch_settings(source: Source) -> FetchSettings:
     defaults = FetchSettings()
     timeout = source.timeout or defaults.read_timeout
     return FetchSettings(
+        hosts=allowed_hosts(source),
         delay=source.delay,
         user_agent=source.user_agent or defaults.user_agent,
         read_timeout=timeout,
         connect_timeout=min(timeout, defaults.connect_timeout),
     )
+
+
+def allowed_hosts(source: Source) -> frozenset[str]:
+    """The source's own host, and any more its config lists."""
+    return frozenset({(urlsplit(source.url).hostname or "").lower(), *source.hosts})
 
 
 def scrape_source(
@@ -123,6 +129,7 @@ def scrape_source(
             else None,
             allow=_robots_gate(robots, fetcher) if robots else None,
             overrides=source.selectors or None,
+            hosts=allowed_hosts(source),
         )
         for page in walk:
             problems = drift.drifted_fields(base, page.entries)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from scraper.fetch import Fetcher, Pacer
@@ -70,7 +70,8 @@ def _run_group(
     pacer: Pacer,
     on_page: PageCallback | None,
 ) -> list[RunReport]:
-    robots_fetcher = Fetcher(fetch_settings(group[0]), pacer=pacer)
+    # robots.txt may redirect to another host (RFC 9309 follows up to five redirects)
+    robots_fetcher = Fetcher(replace(fetch_settings(group[0]), hosts=None), pacer=pacer)
     robots = RobotsCache(robots_fetcher) if options.obey_robots else None
     try:
         return [

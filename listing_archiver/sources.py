@@ -31,7 +31,7 @@ Table = Mapping[str, object]
 
 DEFAULT_DELAY = FetchSettings().delay
 DEFAULT_KEYS = ("delay", "max_pages", "profile", "user_agent", "timeout")
-SOURCE_KEYS = ("name", "url", "selectors", *DEFAULT_KEYS)
+SOURCE_KEYS = ("name", "url", "hosts", "selectors", *DEFAULT_KEYS)
 TOP_LEVEL_KEYS = (*DEFAULT_KEYS, "source")
 
 
@@ -51,6 +51,8 @@ class Source:
     # [source.selectors]: this source's own CSS selectors (and date_format), put before
     # its profile's; with `item`, enough to read a site no profile knows.
     selectors: Mapping[str, str] = field(default_factory=dict)
+    # Other hosts the walk may follow redirects and next links to (the URL's own always).
+    hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def _source(number: int, table: Table, defaults: _Settings) -> Source:
             user_agent=settings.user_agent,
             timeout=settings.timeout,
             selectors=_take(table, "selectors", _selectors, {}),
+            hosts=_take(table, "hosts", _hosts, ()),
         )
 
     return _within(_source_label(number, table), build)
@@ -290,6 +293,16 @@ def _finite_number(value: object) -> float | None:
     except OverflowError:  # an int too large for a float
         return None
     return number if math.isfinite(number) else None
+
+
+def _hosts(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(h, str) and h.strip() and "/" not in h for h in value
+    ):
+        raise _Invalid(
+            f'expected a list of host names such as ["www.example.org"], got {_show(value)}'
+        )
+    return tuple(h.strip().lower() for h in value)
 
 
 def _selectors(value: object) -> dict[str, str]:

@@ -3,8 +3,9 @@
     ScraperError
     ├── FetchError                 a page could not be had (carries ``url``)
     │   ├── HTTPStatusError        the server answered with an error status (``status``)
-    │   ├── TransportError         connection refused/reset, timeout, broken body
-    │   └── ResponseTooLarge       the body exceeded the size cap; never held in memory
+    │   ├── TransportError         connection refused/reset, timeout, broken or empty body
+    │   ├── ResponseTooLarge       the body exceeded the size cap; never held in memory
+    │   └── NotHTML                the answer is not an HTML page (an image, a PDF...)
     ├── ParseError                 the page was had but could not be read as a listing
     │   ├── NoEntriesError         the profile found no entries: the layout likely changed
     │   ├── LayoutDrift            a field the source nearly always had went missing
@@ -17,14 +18,39 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit, urlunsplit
+
 
 class ScraperError(Exception):
     """Base class: everything the scraper raises on purpose."""
 
 
+SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|pwd|auth|session|sig)")
+
+
+def redact(url: str) -> str:
+    """``url`` fit for a log or an error message: user:password and the values of
+    secret-looking query parameters (token, api_key, ...) replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            netloc = "***@" + netloc.rsplit("@", 1)[1]
+        query = "&".join(
+            f"{k}=***" if SECRET_PARAM.search(k) else (f"{k}={v}" if v or "=" in pair else k)
+            for pair in parts.query.split("&")
+            if pair
+            for k, _, v in [pair.partition("=")]
+        )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return url
+
+
 class FetchError(ScraperError):
     def __init__(self, url: str, message: str) -> None:
-        super().__init__(f"GET {url}: {message}")
+        super().__init__(f"GET {redact(url)}: {message}")
         self.url = url
         self.reason = message
 
@@ -55,9 +81,14 @@ class ResponseTooLarge(FetchError):
         self.limit = limit
 
 
+class NotHTML(FetchError):
+    def __init__(self, url: str, content_type: str) -> None:
+        super().__init__(url, f"not an HTML page (Content-Type: {content_type}); skipped")
+
+
 class ParseError(ScraperError):
     def __init__(self, url: str, message: str) -> None:
-        super().__init__(f"{url}: {message}")
+        super().__init__(f"{redact(url)}: {message}")
         self.url = url
 
 
@@ -96,7 +127,7 @@ class NoProfileMatch(ParseError):
 
 class RobotsDisallowed(ScraperError):
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason} (override with --ignore-robots)")
+        super().__init__(f"{redact(url)}: {reason} (override with --ignore-robots)")
         self.url = url
 
 

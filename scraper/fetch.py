@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from bs4.dammit import UnicodeDammit
@@ -22,7 +22,14 @@ from tenacity.wait import wait_exponential_jitter
 
 from listing_archiver import PROJECT_URL, __version__
 
-from .errors import FetchError, HTTPStatusError, ResponseTooLarge, TransportError
+from .errors import (
+    FetchError,
+    HTTPStatusError,
+    NotHTML,
+    ResponseTooLarge,
+    TransportError,
+    redact,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +37,7 @@ DEFAULT_USER_AGENT = f"listing-archiver/{__version__} (+{PROJECT_URL})"
 # Transient statuses worth another attempt; every other 4xx/5xx fails at once.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 CHUNK_SIZE = 64 * 1024
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +55,8 @@ class FetchSettings:
     backoff_max: float = 8.0  # longest backoff wait
     backoff_jitter: float = 1.0  # random extra seconds added to each backoff wait
     retry_after_cap: float = 60.0  # a longer Retry-After is cut to this
+    max_redirects: int = 10  # a longer chain is a loop in all but name
+    hosts: frozenset[str] | None = None  # redirects may only go to these hosts (None: any)
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,14 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str | None]
     return dammit.unicode_markup, dammit.original_encoding
 
 
+def _is_html(content_type: str | None) -> bool:
+    """HTML, XHTML, or unlabelled (many small servers send no type): worth parsing."""
+    if not content_type:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in HTML_TYPES
+
+
 def _is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, HTTPStatusError):
         return exc.retryable
@@ -167,9 +185,12 @@ class Fetcher:
             jitter=self.settings.backoff_jitter,
         )
 
-    def get(self, url: str, headers: Mapping[str, str] | None = None) -> FetchedPage:
+    def get(
+        self, url: str, headers: Mapping[str, str] | None = None, *, accept_any: bool = False
+    ) -> FetchedPage:
         """Fetch ``url``, retrying transient failures; raise a ``FetchError`` otherwise.
-        ``headers`` go with this request only (``If-None-Match``, ``If-Modified-Since``)."""
+        ``headers`` go with this request only (``If-None-Match``, ``If-Modified-Since``).
+        Only HTML is accepted unless ``accept_any`` (robots.txt is plain text)."""
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.attempts),
             wait=self._wait,
@@ -178,7 +199,7 @@ class Fetcher:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        return retrying(self._get_once, url, dict(headers or {}))
+        return retrying(self._get_once, url, dict(headers or {}), accept_any)
 
     def close(self) -> None:
         self.session.close()
@@ -194,22 +215,8 @@ class Fetcher:
         wait = state.next_action.sleep if state.next_action else 0.0
         log.warning("%s; retrying in %.1f s (attempt %d)", exc, wait, state.attempt_number + 1)
 
-    def _get_once(self, url: str, headers: dict[str, str]) -> FetchedPage:
-        self.pacer.wait(urlsplit(url).netloc, self.settings.delay)
-        self.requests_made += 1
-        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
-        try:
-            response = self.session.get(url, headers=headers, timeout=timeout, stream=True)
-        except requests.TooManyRedirects as exc:
-            raise FetchError(url, "too many redirects") from exc
-        except (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.MissingSchema,
-            requests.exceptions.InvalidSchema,
-        ) as exc:
-            raise FetchError(url, f"not a fetchable URL ({exc})") from exc
-        except requests.RequestException as exc:
-            raise TransportError(url, _describe(exc)) from exc
+    def _get_once(self, url: str, headers: dict[str, str], accept_any: bool) -> FetchedPage:
+        response = self._follow(url, headers)
         with response:
             if response.status_code >= 400:
                 raise HTTPStatusError(
@@ -221,8 +228,13 @@ class Fetcher:
                 )
             if response.status_code == 304:
                 return FetchedPage(response.url, 304, "", None, dict(response.headers))
+            content_type = response.headers.get("Content-Type")
+            if not accept_any and not _is_html(content_type):
+                raise NotHTML(url, content_type or "")
             body = self._read_capped(url, response)
-        text, encoding = decode_html(body, response.headers.get("Content-Type"))
+        if not body.strip() and not accept_any:  # an empty robots.txt is fine; a page is not
+            raise TransportError(url, "empty response body")  # a hiccup: worth a retry
+        text, encoding = decode_html(body, content_type)
         return FetchedPage(
             url=response.url,
             status=response.status_code,
@@ -230,6 +242,49 @@ class Fetcher:
             encoding=encoding,
             headers=dict(response.headers),
         )
+
+    def _follow(self, url: str, headers: dict[str, str]) -> requests.Response:
+        """GET ``url``, following redirects here rather than in requests, so a redirect
+        off the allowed hosts, to a non-http scheme, or round in a loop is refused
+        before anything is asked of its target."""
+        seen = {url}
+        current = url
+        for _ in range(self.settings.max_redirects + 1):
+            response = self._request(url, current, headers)
+            if not response.is_redirect:
+                return response
+            target = urljoin(current, response.headers.get("Location", ""))
+            response.close()
+            parts = urlsplit(target)
+            if parts.scheme not in ("http", "https"):
+                raise FetchError(url, f"redirect to a non-http URL {redact(target)} refused")
+            if (
+                self.settings.hosts is not None
+                and (parts.hostname or "") not in self.settings.hosts
+            ):
+                raise FetchError(url, f"redirect to another host ({redact(target)}) not followed")
+            if target in seen:
+                raise FetchError(url, f"redirect loop ({redact(current)} -> {redact(target)})")
+            seen.add(target)
+            current = target
+        raise FetchError(url, f"more than {self.settings.max_redirects} redirects")
+
+    def _request(self, url: str, current: str, headers: dict[str, str]) -> requests.Response:
+        self.pacer.wait(urlsplit(current).netloc, self.settings.delay)
+        self.requests_made += 1
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        try:
+            return self.session.get(
+                current, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+            )
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ) as exc:
+            raise FetchError(url, "not a fetchable URL") from exc
+        except requests.RequestException as exc:
+            raise TransportError(url, _describe(exc)) from exc
 
     def _read_capped(self, url: str, response: requests.Response) -> bytes:
         """Read the (decompressed) body, refusing it as soon as it passes the cap."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urldefrag, urlsplit
 
-from .errors import RobotsDisallowed, ScraperError
+from .errors import RobotsDisallowed, ScraperError, redact
 from .fetch import Fetcher
 from .parse import parse_page
 from .profile import PROFILES, Profile
@@ -72,6 +72,7 @@ class Walk:
         conditional: Callable[[str], Mapping[str, str]] | None = None,
         allow: Callable[[str], None] | None = None,
         overrides: Mapping[str, str] | None = None,
+        hosts: Collection[str] | None = None,
     ) -> None:
         check_start_url(start_url)
         self.start_url = start_url
@@ -81,10 +82,11 @@ class Walk:
         self.conditional = conditional
         self.allow = allow
         self.overrides = overrides
+        # Next links may lead to these hosts only: the start URL's, unless told more.
+        self.hosts = frozenset(hosts or ()) | {origin(start_url)[1]}
         self.stop_reason: str | None = None
 
     def __iter__(self) -> Iterator[ListingPage]:
-        _, host, _ = origin(self.start_url)
         seen: set[str] = set()
         url: str | None = self.start_url
         number = 0
@@ -125,7 +127,7 @@ class Walk:
             )
             if self.profile is None and parsed.profile in PROFILES:  # keep what page 1 matched
                 self.profile = PROFILES[parsed.profile]
-            url = choose_next(parsed.next_urls, host, seen)
+            url = choose_next(parsed.next_urls, self.hosts, seen)
             if url is None:
                 self.stop_reason = END
             yield ListingPage(
@@ -140,14 +142,14 @@ class Walk:
             )
 
 
-def choose_next(candidates: Iterable[str], host: str, seen: set[str]) -> str | None:
-    """The first candidate that is http(s), on ``host`` and not walked yet."""
+def choose_next(candidates: Iterable[str], hosts: Collection[str], seen: set[str]) -> str | None:
+    """The first candidate that is http(s), on one of ``hosts`` and not walked yet."""
     for candidate in candidates:
         scheme, candidate_host, _ = origin(candidate)
         if scheme not in ALLOWED_SCHEMES:
             log.debug("not following %s: not http(s)", candidate)
-        elif candidate_host != host:
-            log.info("not following %s: it leaves %s", candidate, host)
+        elif candidate_host not in hosts:
+            log.info("not following %s: it leaves %s", redact(candidate), ", ".join(sorted(hosts)))
         elif _key(candidate) in seen:
             log.info("not following %s: already walked (pagination loop)", candidate)
         else:

@@ -150,7 +150,7 @@ class RobotsCache:
 
     def _fetch(self, url: str) -> RobotsRules:
         try:
-            page = self.fetcher.get(url)
+            page = self.fetcher.get(url, accept_any=True)
         except HTTPStatusError as exc:
             if 400 <= exc.status < 500 and exc.status not in _UNREACHABLE_4XX:
                 log.info("%s: no robots.txt (HTTP %d); everything allowed", url, exc.status)

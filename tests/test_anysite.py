@@ -139,7 +139,8 @@ def test_bad_selectors_are_config_errors_naming_the_key(tmp_path, table, message
         ('<div>Short summary. <a href="/p">Read more »</a></div>', "Short summary."),
         ('<div>Kurz. <a href="/p">Weiterlesen</a></div>', "Kurz."),
         (
-            '<div>Summary <a class="more-link" href="/p">Continue reading <span>Title</span></a></div>',
+            '<div>Summary <a class="more-link" href="/p">Continue reading <span>Title</span>'
+            "</a></div>",
             "Summary",
         ),
         ("<div><p>My Title: the summary proper.</p></div>", "the summary proper."),

@@ -336,6 +336,7 @@ def test_json_prints_one_object_with_sources_and_total(server, db_path):
     assert report["total"] == {
         "sources": 1,
         "failed": 0,
+        "degraded": 0,
         "pages_fetched": 2,
         "not_modified": 0,
         "entries_seen": 12,
