@@ -255,7 +255,16 @@ def _record_sightings(
     )
 
 
+RUN_COUNTERS = frozenset(
+    {"pages_fetched", "not_modified", "entries_seen", "new_posts", "changed_posts", "removed_posts"}
+)
+
+
 def _count(db: Database, run_id: int, **increments: int) -> None:
+    """Add to the run's counters. Column names come from code, never from input: the
+    allow-list keeps it so (values are always bound parameters)."""
+    if not increments.keys() <= RUN_COUNTERS:
+        raise ValueError(f"not a run counter: {sorted(increments.keys() - RUN_COUNTERS)}")
     sets = ", ".join(f"{column} = {column} + ?" for column in increments)
     db.execute(f"update runs set {sets} where id = ?", [*increments.values(), run_id])
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -29,6 +28,7 @@ from scraper.errors import ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
 from scraper.profile import PROFILES, get_profile
+from scraper.urls import host_key, redact_text
 
 from . import __version__
 from .report import as_json, as_text, is_newsworthy, live_progress
@@ -61,6 +61,8 @@ def cli(verbose: int) -> None:
     """
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:  # urllib3 logs request lines verbatim
+        handler.addFilter(_redact_log_record)
     if verbose < 2:  # urllib3's connection chatter is noise at -v
         logging.getLogger("urllib3").setLevel(logging.WARNING)
 
@@ -172,7 +174,7 @@ def scrape(
     except ScraperError as exc:
         raise click.BadParameter(str(exc), param_hint="URL") from None
     source = Source(
-        name=source_name or urlsplit(url).netloc,
+        name=source_name or host_key(url),
         url=url,
         profile=profile,
         max_pages=max_pages,
@@ -375,6 +377,12 @@ def _open(path: Path) -> Database:
         return open_archive(str(path))
     except (sqlite3.DatabaseError, OSError) as exc:  # not a database, unwritable folder...
         raise click.ClickException(f"cannot open archive {path}: {exc}") from None
+
+
+def _redact_log_record(record: logging.LogRecord) -> bool:
+    """Keep credentials and tokens in URLs out of every log line, ours or a library's."""
+    record.msg, record.args = redact_text(record.getMessage()), None
+    return True
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from scraper.fetch import Fetcher, FetchSettings, Pacer
 from scraper.paginate import END, ListingPage, Walk
 from scraper.profile import get_profile
 from scraper.robots import RobotsCache
+from scraper.urls import host_key, redact
 
 from .sources import Source
 from .writer import SerialWriter
@@ -114,7 +115,7 @@ def scrape_source(
     incremental = not full and writer.call(store.incremental_allowed, source.name)
     mode = "incremental" if incremental else "full"
     base = writer.call(drift.baseline, source.name)
-    run_id = writer.call(store.start_run, source=source.name, url=source.url, mode=mode)
+    run_id = writer.call(store.start_run, source=source.name, url=redact(source.url), mode=mode)
     fetcher = Fetcher(fetch_settings(source), pacer=pacer)
     totals = {"pages": 0, "not_modified": 0, "seen": 0, "new": 0, "changed": 0, "removed": 0}
     stop_reason = None
@@ -184,7 +185,7 @@ def _archive_page(writer: SerialWriter, run_id: int, source: str, page: ListingP
         "%s page %d %s: %d entries, %d new",
         source,
         page.number,
-        page.url,
+        redact(page.url),
         outcome.seen,
         outcome.new,
     )
@@ -199,7 +200,7 @@ def _robots_gate(robots: RobotsCache, fetcher: Fetcher) -> Callable[[str], None]
         robots.check(url, agent)
         delay = robots.crawl_delay(url, agent)
         if delay:
-            fetcher.pacer.raise_delay(urlsplit(url).netloc, delay)
+            fetcher.pacer.raise_delay(host_key(url), delay)
 
     return allow
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
 from scraper.fetch import Fetcher, Pacer
 from scraper.robots import RobotsCache
+from scraper.urls import host_key
 
 from .job import PageCallback, RunReport, fetch_settings, scrape_source
 from .sources import Source
@@ -26,7 +26,7 @@ def by_host(sources: Sequence[Source]) -> list[list[Source]]:
     """Sources grouped by ``host:port``, groups and members in file order."""
     groups: dict[str, list[Source]] = {}
     for source in sources:
-        groups.setdefault(urlsplit(source.url).netloc.lower(), []).append(source)
+        groups.setdefault(host_key(source.url), []).append(source)
     return list(groups.values())
 
 

@@ -17,7 +17,6 @@ from datetime import date, time
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import soupsieve
 
@@ -25,6 +24,7 @@ from scraper.errors import ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
 from scraper.profile import OVERRIDE_FIELDS, PROFILES
+from scraper.urls import host_key
 
 T = TypeVar("T")
 Table = Mapping[str, object]
@@ -128,7 +128,7 @@ def _source(number: int, table: Table, defaults: _Settings) -> Source:
         url = _take(table, "url", _url, "")
         settings = _settings(table, defaults)
         return Source(
-            name=_take(table, "name", _name, urlsplit(url).netloc),
+            name=_take(table, "name", _name, host_key(url)),
             url=url,
             profile=settings.profile,
             max_pages=settings.max_pages,
@@ -200,7 +200,7 @@ def _source_label(number: int, table: Table) -> str:
     if name is None:
         url = table.get("url")
         if isinstance(url, str) and _is_usable_url(url):
-            name = urlsplit(url).netloc
+            name = host_key(url)
     if isinstance(name, str) and name.strip():
         return f"source #{number} ({_quote(name)})"
     return f"source #{number}"

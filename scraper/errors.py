@@ -18,34 +18,11 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit, urlunsplit
+from .urls import redact
 
 
 class ScraperError(Exception):
     """Base class: everything the scraper raises on purpose."""
-
-
-SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|pwd|auth|session|sig)")
-
-
-def redact(url: str) -> str:
-    """``url`` fit for a log or an error message: user:password and the values of
-    secret-looking query parameters (token, api_key, ...) replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            netloc = "***@" + netloc.rsplit("@", 1)[1]
-        query = "&".join(
-            f"{k}=***" if SECRET_PARAM.search(k) else (f"{k}={v}" if v or "=" in pair else k)
-            for pair in parts.query.split("&")
-            if pair
-            for k, _, v in [pair.partition("=")]
-        )
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:
-        return url
 
 
 class FetchError(ScraperError):

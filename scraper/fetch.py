@@ -28,8 +28,8 @@ from .errors import (
     NotHTML,
     ResponseTooLarge,
     TransportError,
-    redact,
 )
+from .urls import host_key, redact
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +270,7 @@ class Fetcher:
         raise FetchError(url, f"more than {self.settings.max_redirects} redirects")
 
     def _request(self, url: str, current: str, headers: dict[str, str]) -> requests.Response:
-        self.pacer.wait(urlsplit(current).netloc, self.settings.delay)
+        self.pacer.wait(host_key(current), self.settings.delay)
         self.requests_made += 1
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         try:

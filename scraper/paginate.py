@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urldefrag, urlsplit
 
-from .errors import RobotsDisallowed, ScraperError, redact
+from .errors import RobotsDisallowed, ScraperError
 from .fetch import Fetcher
 from .parse import parse_page
 from .profile import PROFILES, Profile
 from .records import Entry
+from .urls import redact
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class Walk:
                 except RobotsDisallowed:
                     if number == 0:
                         raise
-                    log.warning("not following %s: robots.txt disallows it", url)
+                    log.warning("not following %s: robots.txt disallows it", redact(url))
                     self.stop_reason = ROBOTS
                     return
             seen.add(_key(url))
@@ -114,7 +115,9 @@ class Walk:
                 return
             if fetched.url != url:
                 if _key(fetched.url) in seen:
-                    log.info("%s redirected back to %s, already walked", url, fetched.url)
+                    log.info(
+                        "%s redirected back to %s, already walked", redact(url), redact(fetched.url)
+                    )
                     self.stop_reason = LOOP
                     return
                 seen.add(_key(fetched.url))
@@ -147,11 +150,11 @@ def choose_next(candidates: Iterable[str], hosts: Collection[str], seen: set[str
     for candidate in candidates:
         scheme, candidate_host, _ = origin(candidate)
         if scheme not in ALLOWED_SCHEMES:
-            log.debug("not following %s: not http(s)", candidate)
+            log.debug("not following %s: not http(s)", redact(candidate))
         elif candidate_host not in hosts:
             log.info("not following %s: it leaves %s", redact(candidate), ", ".join(sorted(hosts)))
         elif _key(candidate) in seen:
-            log.info("not following %s: already walked (pagination loop)", candidate)
+            log.info("not following %s: already walked (pagination loop)", redact(candidate))
         else:
             return candidate
     return None

@@ -96,7 +96,7 @@ def extract_entry(
     url = urljoin(page_url, href.strip()) if isinstance(href, str) and href.strip() else None
     if not title and not url:
         return None
-    author = clean_text(_first(block, profile.author))
+    author = _author(_first(block, profile.author))
     if author and profile.author_exclude and re.search(profile.author_exclude, author, re.I):
         author = None
     return Entry(
@@ -113,11 +113,11 @@ def extract_entry(
 
 
 def next_page_urls(soup: BeautifulSoup, page_url: str, profile: Profile) -> Iterator[str]:
-    """Candidate next-page URLs, best first: rel=next, the profile's link, link text."""
+    """Candidate next-page URLs, best first: the profile's link (it knows the theme:
+    MkDocs, say, points rel=next at the next page of the *site*), rel=next, link text."""
     seen: set[str] = set()
-    candidates: list[Tag] = [*soup.select("link[rel~=next][href], a[rel~=next][href]")]
-    for selector in profile.next:
-        candidates.extend(soup.select(selector))
+    candidates: list[Tag] = [tag for selector in profile.next for tag in soup.select(selector)]
+    candidates.extend(soup.select("link[rel~=next][href], a[rel~=next][href]"))
     candidates.extend(a for a in soup.select("a[href]") if _reads_as_next(a))
     for tag in candidates:
         href = tag.get("href")
@@ -132,6 +132,18 @@ def next_page_urls(soup: BeautifulSoup, page_url: str, profile: Profile) -> Iter
 def _reads_as_next(link: Tag) -> bool:
     label = clean_text(link) or str(link.get("aria-label") or "")
     return bool(label) and bool(NEXT_TEXT.search(label)) and not PREV_TEXT.search(label)
+
+
+def _author(element: Tag | None) -> str | None:
+    """The author's name as text, else as the alt text of an avatar (MkDocs Material
+    shows authors only as pictures; the alt text is their accessible name)."""
+    if element is None:
+        return None
+    if text := clean_text(element):
+        return text
+    avatar = element if element.name == "img" else element.find("img", alt=True)
+    alt = avatar.get("alt") if isinstance(avatar, Tag) else None
+    return clean_text(BeautifulSoup(alt, "lxml")) if isinstance(alt, str) and alt.strip() else None
 
 
 def _first(block: Tag, selectors: Sequence[str]) -> Tag | None:

@@ -28,6 +28,7 @@ from protego import Protego
 
 from .errors import FetchError, HTTPStatusError, RobotsDisallowed, TransportError
 from .fetch import Fetcher
+from .urls import redact
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ class RobotsCache:
             page = self.fetcher.get(url, accept_any=True)
         except HTTPStatusError as exc:
             if 400 <= exc.status < 500 and exc.status not in _UNREACHABLE_4XX:
-                log.info("%s: no robots.txt (HTTP %d); everything allowed", url, exc.status)
+                log.info("%s: no robots.txt (HTTP %d); everything allowed", redact(url), exc.status)
                 return RobotsRules(url)
             return self._unreachable(url, exc)
         except FetchError as exc:  # transport failure, too large, too many redirects …
@@ -167,6 +168,6 @@ class RobotsCache:
     @staticmethod
     def _unreachable(url: str, exc: FetchError) -> RobotsRules:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        log.warning("%s could not be fetched (%s); not crawling that host", url, message)
+        log.warning("%s could not be fetched (%s); not crawling that host", redact(url), message)
         down = exc if isinstance(exc, TransportError) else None
         return RobotsRules(url, unreachable=message, down=down)

@@ -250,18 +250,19 @@ def test_user_agent_must_be_a_non_empty_string(tmp_path, value):
 
 def test_unknown_profile_names_the_known_profiles_and_the_closest(tmp_path):
     path = write(tmp_path, ONE + 'profile = "papermd"\n')
-    assert problem(path) == (
-        f'{path}: source #1 ("blog.example.org"): profile: expected one of the known '
-        "profiles ('papermod'), got 'papermd'; did you mean 'papermod'?"
+    message = problem(path)
+    assert message.startswith(
+        f'{path}: source #1 ("blog.example.org"): profile: expected one of the known profiles ('
     )
+    assert "'papermod'" in message and "'wordpress'" in message
+    assert message.endswith("got 'papermd'; did you mean 'papermod'?")
 
 
 def test_unknown_top_level_profile_says_it_can_be_left_out(tmp_path):
-    path = write(tmp_path, 'profile = "wordpress"\n' + ONE)
-    assert problem(path) == (
-        f"{path}: top level: profile: expected one of the known profiles ('papermod'), "
-        "got 'wordpress'; leave it out to detect the profile"
-    )
+    path = write(tmp_path, 'profile = "typo-free-but-unknown"\n' + ONE)
+    message = problem(path)
+    assert message.startswith(f"{path}: top level: profile: expected one of the known profiles")
+    assert message.endswith("got 'typo-free-but-unknown'; leave it out to detect the profile")
 
 
 @pytest.mark.parametrize(

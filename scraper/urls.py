@@ -1,0 +1,42 @@
+"""URL helpers shared by the scraper: a site's host key, and URLs fit to show."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|pwd|auth|session|sig)")
+SECRET_IN_TEXT = re.compile(
+    r"(?i)(//[^/\s:@]+:[^/\s@]+@)|([?&][\w.-]*(?:token|key|secret|password|passwd|pwd|auth"
+    r"|session|sig)[\w.-]*=)[^&\s\"']+"
+)
+
+
+def host_key(url: str) -> str:
+    """``host[:port]``, lower case, without any ``user:password@``: names a site for
+    politeness, grouping and default source names."""
+    return urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
+
+
+def redact(url: str) -> str:
+    """``url`` fit for a log or an error message: user:password and the values of
+    secret-looking query parameters (token, api_key, ...) replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_text(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = "&".join(
+        f"{k}=***" if SECRET_PARAM.search(k) else (f"{k}={v}" if v or "=" in pair else k)
+        for pair in parts.query.split("&")
+        if pair
+        for k, _, v in [pair.partition("=")]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_text(text: str) -> str:
+    """The same redaction for URLs inside free text (third-party log lines)."""
+    return SECRET_IN_TEXT.sub(lambda m: "//***@" if m.group(1) else f"{m.group(2)}***", text)
