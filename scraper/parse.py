@@ -22,8 +22,8 @@ from .text import clean_excerpt, clean_text
 GENERIC_NEXT = Profile(name="generic", description="", item="", title=(), url=())
 
 # Link text that reads as "the next, older page" and not as "the previous, newer one".
-NEXT_TEXT = re.compile(r"\b(next|older)\b|^[»›→>\s]+$", re.IGNORECASE)
-PREV_TEXT = re.compile(r"\b(prev|previous|newer)\b|[«‹←]", re.IGNORECASE)
+NEXT_TEXT = re.compile(r"\b(next|older)\b|^[»›→⟩❯>\s]+$", re.IGNORECASE)
+PREV_TEXT = re.compile(r"\b(prev|previous|newer)\b|[«‹←⟨❮]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,7 @@ def test_a_page_with_nothing_to_archive_is_an_error_naming_the_url():
         '<a href="/page/4/">Older posts</a>',
         '<a href="/page/4/">»</a>',
         '<a href="/page/4/">›</a>',
+        '<a href="/page/4/">⟩</a>',
         '<a href="/page/4/">Next page</a>',
         '<a href="/page/2/">« Newer</a><a href="/page/4/">Older</a>',
     ],
