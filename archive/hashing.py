@@ -4,8 +4,9 @@ Scheme 1 (``HASH_SCHEME = 1``), stored with every row as ``posts.hash_version``:
 
 1. Each of ``title``, ``date``, ``author``, ``excerpt`` is normalised: Unicode NFC,
    every run of whitespace (including no-break spaces) becomes one space, leading and
-   trailing space is stripped, and one trailing ellipsis (``...``, ``…``, ``[...]``,
-   ``[…]``) is removed, since listings cut excerpts at varying lengths and marks. An
+   trailing space is stripped, and trailing ellipses (``...``, ``…``, ``[...]``,
+   ``[…]``, one or several, as in ``cut… […]``) are removed, since listings cut
+   excerpts at varying lengths and marks. An
    absent field is the empty string. Case and punctuation are kept: they are content.
 2. The hash is the SHA-256 hex digest of ``"listing-archiver/1"`` followed by the four
    normalised fields in that order, each preceded by the unit separator U+001F.
@@ -24,7 +25,7 @@ from typing import Protocol
 
 HASH_SCHEME = 1
 _WHITESPACE = re.compile(r"\s+")
-_TRAILING_ELLIPSIS = re.compile(r"\s*(?:\.{3,}|…|\[\s*(?:\.{3}|…)\s*\])$")
+_TRAILING_ELLIPSES = re.compile(r"(?:\s*(?:\.{3,}|…|\[\s*(?:\.{3,}|…)\s*\]))+$")
 
 
 class Hashable(Protocol):
@@ -45,7 +46,7 @@ def normalise(value: str | None) -> str:
     if not value:
         return ""
     text = _WHITESPACE.sub(" ", unicodedata.normalize("NFC", value)).strip()
-    return _TRAILING_ELLIPSIS.sub("", text)
+    return _TRAILING_ELLIPSES.sub("", text)
 
 
 def content_hash(post: Hashable) -> str:

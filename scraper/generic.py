@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
@@ -47,6 +47,7 @@ from bs4.element import NavigableString, PreformattedString, Tag
 from .dates import extract_date
 from .records import Entry
 from .text import HIDDEN_TAGS, READ_MORE, clean_excerpt, clean_text
+from .urls import absolute_http_url
 
 MIN_ITEMS = 2  # marked-up posts (json-ld, microdata, h-entry, articles)
 MIN_SIBLINGS = 3  # the layout heuristic asks for more before it calls blocks a listing
@@ -180,7 +181,7 @@ class _Page:
         return False
 
     def absolute(self, href: str | None) -> str | None:
-        return _absolute(href, self.url)
+        return absolute_http_url(href, self.url)
 
 
 @dataclass(frozen=True)
@@ -849,21 +850,6 @@ def _link_of(tag: Tag | None, block: Tag) -> Tag | None:
             return node
         node = node.parent
     return None
-
-
-def _absolute(href: str | None, page_url: str) -> str | None:
-    """An http(s) URL with a host, resolved against the page; None for "#", javascript:,
-    mailto:, a bare "http:", or a host urllib refuses (an unclosed IPv6 bracket): the page's
-    markup is the site's, and one bad link must not fail the page."""
-    href = (href or "").strip()
-    if not href or href == "#":
-        return None
-    try:
-        url = urljoin(page_url, href)
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _outermost(tags: Iterable[Tag]) -> list[Tag]:

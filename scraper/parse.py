@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 from bs4.element import Tag
@@ -17,6 +16,7 @@ from .generic import extract_generic
 from .profile import PROFILES, Profile, custom_profile
 from .records import Entry
 from .text import clean_excerpt, clean_text
+from .urls import absolute_http_url
 
 # For pages read by the generic extractor: rel=next and link text only.
 GENERIC_NEXT = Profile(name="generic", description="", item="", title=(), url=())
@@ -93,7 +93,7 @@ def extract_entry(
     title = clean_text(_first(block, profile.title))
     link = _first(block, profile.url)
     href = link.get("href") if link is not None else None
-    url = urljoin(page_url, href.strip()) if isinstance(href, str) and href.strip() else None
+    url = absolute_http_url(href if isinstance(href, str) else None, page_url)
     if not title and not url:
         return None
     author = _author(_first(block, profile.author))
@@ -121,10 +121,8 @@ def next_page_urls(soup: BeautifulSoup, page_url: str, profile: Profile) -> Iter
     candidates.extend(a for a in soup.select("a[href]") if _reads_as_next(a))
     for tag in candidates:
         href = tag.get("href")
-        if not isinstance(href, str) or not href.strip():
-            continue
-        absolute = urljoin(page_url, href.strip())
-        if absolute not in seen:
+        absolute = absolute_http_url(href if isinstance(href, str) else None, page_url)
+        if absolute and absolute not in seen:
             seen.add(absolute)
             yield absolute
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|pwd|auth|session|sig)")
 SECRET_IN_TEXT = re.compile(
@@ -16,6 +16,22 @@ def host_key(url: str) -> str:
     """``host[:port]``, lower case, without any ``user:password@``: names a site for
     politeness, grouping and default source names."""
     return urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
+
+
+def absolute_http_url(href: str | None, page_url: str) -> str | None:
+    """An http(s) URL with a host, resolved against the page; None for "#", javascript:,
+    mailto:, a bare "http:", or a host urllib refuses (an unclosed IPv6 bracket): the page's
+    markup is the site's, and one bad link must not fail the page."""
+    href = (href or "").strip()
+    if not href or href == "#":
+        return None
+    try:
+        url = urljoin(page_url, href)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def redact(url: str) -> str:

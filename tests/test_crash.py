@@ -1,0 +1,262 @@
+"""A scrape killed with SIGKILL mid-walk, then run again, over a real loopback server and a
+real archive: every post once, never part of a page, the killed run recorded as interrupted.
+
+Each page is one transaction (archive.store.save_page), so a kill can only ever cut between
+pages; the next run takes the lock, marks the orphaned run ``interrupted`` and, because the
+previous run did not finish ok, walks the whole listing again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from .server import Reply, TestServer, serve_listing
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES, PER_PAGE = 10, 10
+TITLES = [f"Post {i:03d}" for i in range(PAGES * PER_PAGE, 0, -1)]  # newest first
+PAGE_PATHS = ["/", *(f"/page/{n}/" for n in range(2, PAGES + 1))]
+STALL = 0.4  # seconds each page takes to answer: a walk lasts about 4 s
+DEADLINE = 60.0  # generous bounds for a loaded machine; no assertion hangs on a fixed sleep
+INTERRUPTED_ERROR = "the process stopped before the run finished"
+
+
+class Scrapes:
+    """``listing-archiver scrape`` subprocesses; whatever is still running at teardown is
+    killed, so a failing test never leaves a writer behind."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def command(self, url: str, db: Path, *extra: str) -> list[str]:
+        return [sys.executable, "-m", "listing_archiver", "scrape", url, "--db", str(db),
+                "--delay", "0", *extra]  # fmt: skip
+
+    def start(self, url: str, db: Path, *extra: str) -> subprocess.Popen[bytes]:
+        """A scrape in the background, its stdout and stderr kept in files."""
+        name = self.tmp / f"scrape-{len(self.started)}"
+        with name.with_suffix(".out").open("wb") as out, name.with_suffix(".err").open("wb") as err:
+            process = subprocess.Popen(
+                self.command(url, db, *extra),
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
+        self.started.append(process)
+        return process
+
+    def output(self, process: subprocess.Popen[bytes]) -> tuple[str, str]:
+        """The finished ``process``'s stdout and stderr."""
+        process.wait(timeout=DEADLINE)
+        name = self.tmp / f"scrape-{self.started.index(process)}"
+        out, err = (name.with_suffix(s).read_text("utf-8") for s in (".out", ".err"))
+        return out, err
+
+    def run(self, url: str, db: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+        """A scrape to completion (bounded by DEADLINE)."""
+        return subprocess.run(
+            self.command(url, db, *extra),
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=DEADLINE)
+
+
+@pytest.fixture
+def scrapes(tmp_path: Path) -> Iterator[Scrapes]:
+    runner = Scrapes(tmp_path)
+    yield runner
+    runner.stop_all()
+
+
+def read(db: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple] | None:
+    """Rows from a read-only look at the archive, or None while it cannot answer yet
+    (no file, schema not created, a writer's lock held past the short timeout)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.5)
+    except sqlite3.Error:
+        return None
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def one(db: Path, sql: str, params: tuple[object, ...] = ()) -> object:
+    rows = read(db, sql, params)
+    assert rows is not None, f"the archive could not answer {sql!r}"
+    return rows[0][0]
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if process.poll() is not None:
+            pytest.fail(f"the scrape exited {process.returncode} before {what}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} within {DEADLINE} s")
+        time.sleep(0.02)
+
+
+def pages_committed(db: Path) -> int:
+    rows = read(db, "select pages_fetched from runs order by id desc limit 1")
+    return int(rows[0][0]) if rows else 0
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    assert process.poll() is None, "the scrape finished before it could be killed mid-walk"
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=DEADLINE) == -signal.SIGKILL
+
+
+def runs(db: Path) -> list[dict[str, object]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute("select * from runs order by id")]
+    finally:
+        conn.close()
+
+
+def archived_titles(db: Path) -> list[str]:
+    rows = read(db, "select title from posts order by title desc")
+    assert rows is not None
+    return [title for (title,) in rows]
+
+
+def assert_whole_pages_only(db: Path, pages: int) -> None:
+    """Exactly the first ``pages`` pages are archived: every post of each, nothing of the
+    next, and one sighting and one ``pages`` row per archived entry and page."""
+    assert archived_titles(db) == TITLES[: pages * PER_PAGE]
+    assert one(db, "select count(*) from posts") % PER_PAGE == 0
+    assert one(db, "select count(*) from sightings") == pages * PER_PAGE
+    assert one(db, "select count(*) from pages") == pages
+
+
+def assert_every_post_once(db: Path) -> None:
+    assert one(db, "select count(*) from posts") == len(TITLES)
+    assert one(db, "select count(distinct title) from posts") == len(TITLES)
+    assert one(db, "select count(distinct content_hash) from posts") == len(TITLES)
+    assert archived_titles(db) == TITLES
+
+
+def listing_requests_since(server: TestServer, mark: int) -> list[str]:
+    return [r.path for r in server.requests[mark:] if r.path != "/robots.txt"]
+
+
+def test_a_scrape_killed_mid_walk_leaves_whole_pages_and_a_rerun_archives_every_post_once(
+    server, tmp_path, scrapes
+):
+    serve_listing(server, TITLES, per_page=PER_PAGE, stall=STALL)
+    db = tmp_path / "archive.db"
+    victim = scrapes.start(server.url("/"), db)
+    wait_until(lambda: pages_committed(db) >= 2, victim, "two pages committed")
+    kill(victim)
+
+    [run] = runs(db)
+    committed = int(run["pages_fetched"])
+    assert 2 <= committed < PAGES  # killed mid-walk, not after it
+    assert (run["status"], run["finished"], run["error"]) == ("running", None, None)
+    assert run["entries_seen"] == committed * PER_PAGE
+    assert_whole_pages_only(db, committed)
+
+    mark = len(server.requests)
+    rerun = scrapes.run(server.url("/"), db)
+
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "Traceback" not in rerun.stderr
+    assert_every_post_once(db)
+    killed, new = runs(db)
+    assert killed["status"] == "interrupted" and killed["finished"]
+    assert killed["error"] == INTERRUPTED_ERROR
+    assert killed["pages_fetched"] == committed  # its counts are what it really committed
+    assert new["status"] == "ok" and new["finished"]
+    # The killed run did not finish ok: no stopping at known posts, the whole listing again.
+    assert (new["mode"], new["stop_reason"], new["pages_fetched"]) == ("full", "end", PAGES)
+    assert listing_requests_since(server, mark) == PAGE_PATHS
+    assert new["new_posts"] == len(TITLES) - committed * PER_PAGE
+    times_seen = dict(read(db, "select title, times_seen from posts") or [])
+    assert {t for t, n in times_seen.items() if n == 2} == set(TITLES[: committed * PER_PAGE])
+    assert {t for t, n in times_seen.items() if n == 1} == set(TITLES[committed * PER_PAGE :])
+
+
+def test_a_scrape_killed_during_its_first_page_leaves_no_posts_and_a_rerun_archives_all(
+    server, tmp_path, scrapes
+):
+    serve_listing(server, TITLES, per_page=PER_PAGE, stall=0.05)
+    first_page = server.routes["/"][0]
+    # The first answer for page 1 hangs until the test has killed the scrape; later ones don't.
+    server.route("/", Reply(body=first_page.body, stall=DEADLINE), first_page)
+    db = tmp_path / "archive.db"
+    victim = scrapes.start(server.url("/"), db)
+    wait_until(lambda: server.hits("/") >= 1, victim, "the request for page 1")
+    kill(victim)
+
+    [run] = runs(db)  # the run was recorded before its first request
+    assert (run["status"], run["finished"], run["pages_fetched"]) == ("running", None, 0)
+    assert_whole_pages_only(db, 0)
+
+    rerun = scrapes.run(server.url("/"), db)
+
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert_every_post_once(db)
+    killed, new = runs(db)
+    assert (killed["status"], killed["error"]) == ("interrupted", INTERRUPTED_ERROR)
+    assert killed["finished"]
+    assert (new["status"], new["mode"], new["stop_reason"]) == ("ok", "full", "end")
+    assert (new["pages_fetched"], new["new_posts"]) == (PAGES, len(TITLES))
+
+
+def test_kills_at_different_moments_of_successive_runs_never_leave_a_partial_page(
+    server, tmp_path, scrapes
+):
+    serve_listing(server, TITLES, per_page=PER_PAGE, stall=STALL)
+    db = tmp_path / "archive.db"
+    # Each run is killed at another moment: right after a commit, or part-way into the
+    # next page's fetch (the walk restarts at page 1 after every kill).
+    for pages, pause in [(1, 0.0), (3, 0.15), (2, 0.3)]:
+        before = (read(db, "select count(*) from runs") or [(0,)])[0][0]
+        victim = scrapes.start(server.url("/"), db)
+        wait_until(
+            lambda n=pages, b=before: (
+                (read(db, "select count(*) from runs") or [(0,)])[0][0] > b
+                and pages_committed(db) >= n
+            ),
+            victim,
+            f"{pages} pages committed",
+        )
+        time.sleep(pause)  # only moves the kill: nothing is asserted about timing
+        kill(victim)
+        archived = one(db, "select count(*) from posts")
+        assert archived % PER_PAGE == 0
+        assert archived_titles(db) == TITLES[:archived]
+        assert runs(db)[-1]["status"] == "running"
+
+    rerun = scrapes.run(server.url("/"), db)
+
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert_every_post_once(db)
+    statuses = [run["status"] for run in runs(db)]
+    assert statuses == ["interrupted", "interrupted", "interrupted", "ok"]
+    assert all(run["finished"] for run in runs(db))
