@@ -128,22 +128,18 @@ def save_page(
             for digest, key in keys.items()
         ]
         if new_rows:
-            db.table("posts").insert_all(new_rows)
+            _insert(db, "posts", new_rows)
         changed = sum(1 for key in keys.values() if key in known_keys)
         _mark_seen(db, list(by_hash), run_id=run_id, now=now, already=list(first_runs))
         _record_sightings(db, run_id, digests, page_url, page_number, now, not_modified=False)
         if page_url is not None:
-            db.table("pages").upsert(
-                {
-                    "url": page_url,
-                    "source": source,
-                    "etag": etag,
-                    "last_modified": last_modified,
-                    "next_url": next_url,
-                    "post_hashes": json.dumps(list(by_hash)),
-                    "fetched": now,
-                },
-                pk="url",
+            db.execute(
+                "insert into pages (url, source, etag, last_modified, next_url, post_hashes,"
+                " fetched) values (?, ?, ?, ?, ?, ?, ?) on conflict (url) do update set"
+                " source = excluded.source, etag = excluded.etag,"
+                " last_modified = excluded.last_modified, next_url = excluded.next_url,"
+                " post_hashes = excluded.post_hashes, fetched = excluded.fetched",
+                [page_url, source, etag, last_modified, next_url, json.dumps(list(by_hash)), now],
             )
         _count(
             db,
@@ -241,17 +237,21 @@ def _record_sightings(
     *,
     not_modified: bool,
 ) -> None:
-    db.table("sightings").insert_all(
-        {
-            "run_id": run_id,
-            "content_hash": digest,
-            "page_url": page_url,
-            "page_number": page_number,
-            "position": position,
-            "seen_at": now,
-            "not_modified": int(not_modified),
-        }
-        for position, digest in enumerate(digests, 1)
+    _insert(
+        db,
+        "sightings",
+        [
+            {
+                "run_id": run_id,
+                "content_hash": digest,
+                "page_url": page_url,
+                "page_number": page_number,
+                "position": position,
+                "seen_at": now,
+                "not_modified": int(not_modified),
+            }
+            for position, digest in enumerate(digests, 1)
+        ],
     )
 
 
@@ -267,6 +267,16 @@ def _count(db: Database, run_id: int, **increments: int) -> None:
         raise ValueError(f"not a run counter: {sorted(increments.keys() - RUN_COUNTERS)}")
     sets = ", ".join(f"{column} = {column} + ?" for column in increments)
     db.execute(f"update runs set {sets} where id = ?", [*increments.values(), run_id])
+
+
+def _insert(db: Database, table: str, rows: list[dict[str, object]]) -> None:
+    """One prepared ``executemany``: sqlite-utils' ``insert_all`` introspects the table
+    and opens a savepoint per call, a third of a page's write time in the benchmark."""
+    columns = list(rows[0])
+    db.conn.executemany(
+        f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
+        [[row[column] for column in columns] for row in rows],
+    )
 
 
 def _row(

@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from sqlite_utils import Database
 
 from archive.errors import ArchiveBusy
 from archive.export import FORMATS, export_posts, write_atomically
-from archive.history import find_post_key, format_history, post_history
 from archive.lock import archive_lock
 from archive.schema import open_archive
 from archive.store import mark_interrupted
@@ -284,6 +282,8 @@ def probe(url: str, profile: str | None, as_json_output: bool, ignore_robots: bo
     if as_json_output:
         click.echo(probing.as_json(parsed))
     else:
+        from rich.console import Console
+
         probing.show(parsed, Console(soft_wrap=False))
 
 
@@ -296,6 +296,8 @@ def history(db_path: Path, url: str) -> None:
     URL may be written as the site links it: tracking parameters, a trailing slash
     or a #fragment do not matter. Exits 1 when the archive has no such post.
     """
+    from archive.history import find_post_key, format_history, post_history
+
     with closing(_open(db_path)) as db:
         key = find_post_key(db, url)
         if key is None:

@@ -9,8 +9,6 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import IO
 
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
-
 from archive.store import PageOutcome
 from scraper.paginate import ListingPage
 
@@ -63,8 +61,15 @@ def live_progress(stream: IO[str], enabled: bool) -> Iterator[PageCallback | Non
     if not enabled:
         yield None
         return
+    # rich is imported only when someone watches: it is 7 MiB a cron run need not carry.
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
+
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), transient=True, console=_console(stream)
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        transient=True,
+        console=Console(file=stream),
     ) as progress:
         tasks: dict[str, TaskID] = {}
 
@@ -77,9 +82,3 @@ def live_progress(stream: IO[str], enabled: bool) -> Iterator[PageCallback | Non
             )
 
         yield on_page
-
-
-def _console(stream: IO[str]):  # type: ignore[no-untyped-def]
-    from rich.console import Console
-
-    return Console(file=stream)

@@ -50,17 +50,26 @@ def run_sources(
     """Scrape every source; the calling thread writes the archive meanwhile. Reports
     come back in the order of ``sources``."""
     pacer = Pacer()
+    groups = by_host(sources)
+    if len(groups) == 1 or jobs == 1:  # nothing to overlap: no threads, no hand-offs
+        reports = [
+            r for group in groups for r in _run_group(writer, group, options, pacer, on_page)
+        ]
+        return _in_order(reports, sources)
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="source")
     futures: list[Future[list[RunReport]]] = [
-        pool.submit(_run_group, writer, group, options, pacer, on_page)
-        for group in by_host(sources)
+        pool.submit(_run_group, writer, group, options, pacer, on_page) for group in groups
     ]
     try:
         writer.serve(lambda: all(f.done() for f in futures))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    reports = {r.source: r for future in futures for r in future.result()}
-    return [reports[source.name] for source in sources]
+    return _in_order([r for future in futures for r in future.result()], sources)
+
+
+def _in_order(reports: list[RunReport], sources: Sequence[Source]) -> list[RunReport]:
+    by_name = {report.source: report for report in reports}
+    return [by_name[source.name] for source in sources]
 
 
 def _run_group(
