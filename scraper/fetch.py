@@ -7,6 +7,7 @@ Every default lives in ``FetchSettings``; the retry policy is data (``RETRY_STAT
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -43,12 +44,14 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 @dataclass(frozen=True, kw_only=True)
 class FetchSettings:
     """Fetch defaults. A server that accepts and then stalls costs at most
-    attempts * read_timeout + the backoff waits: 4 * 20 + (1 + 2 + 4 + 3 jitter) = 90 s."""
+    attempts * read_timeout + the backoff waits: 4 * 20 + (1 + 2 + 4 + 3 jitter) = 90 s;
+    one that trickles a byte at a time, attempts * body_timeout + backoff = 110 s."""
 
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = 10.0  # seconds to open the connection
     read_timeout: float = 20.0  # longest silence tolerated between bytes
     max_bytes: int = 10 * 1024 * 1024  # a larger body is refused while streaming
+    body_timeout: float = 25.0  # longest a body may take to arrive, however it trickles
     delay: float = 1.0  # politeness pause between two requests to one host
     attempts: int = 4  # the first request + 3 retries
     backoff_initial: float = 1.0  # first backoff wait; doubles each retry
@@ -294,6 +297,7 @@ class Fetcher:
             raise ResponseTooLarge(url, limit)
         chunks: list[bytes] = []
         size = 0
+        watchdog = _Watchdog(response, self.settings.body_timeout)
         try:
             for chunk in response.iter_content(CHUNK_SIZE):
                 size += len(chunk)
@@ -301,8 +305,43 @@ class Fetcher:
                     raise ResponseTooLarge(url, limit)
                 chunks.append(chunk)
         except requests.RequestException as exc:
-            raise TransportError(url, _describe(exc)) from exc
+            if not watchdog.fired:
+                raise TransportError(url, _describe(exc)) from exc
+        finally:
+            watchdog.cancel()
+        if watchdog.fired:  # cut off: whatever arrived is not the whole page
+            raise TransportError(
+                url, f"the page took longer than {self.settings.body_timeout:g} s to arrive"
+            )
         return b"".join(chunks)
+
+
+class _Watchdog:
+    """Cuts a body read off at a deadline. ``read_timeout`` bounds only the silence
+    between bytes, and a buffered read blocks until its whole chunk has come, so a
+    server dripping a byte at a time would keep it reading for ever: shutting the socket
+    down is what wakes a blocked read."""
+
+    def __init__(self, response: requests.Response, seconds: float) -> None:
+        self.fired = False
+        self._response = response
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self) -> None:
+        self.fired = True
+        sock = getattr(getattr(self._response.raw, "connection", None), "sock", None)
+        try:
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+            else:
+                self._response.close()
+        except OSError:
+            pass  # already closed: the read has ended anyway
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 def _describe(exc: requests.RequestException) -> str:

@@ -131,8 +131,9 @@ class Walk:
             if self.profile is None and parsed.profile in PROFILES:  # keep what page 1 matched
                 self.profile = PROFILES[parsed.profile]
             url = choose_next(parsed.next_urls, self.hosts, seen)
-            if url is None:
-                self.stop_reason = END
+            if url is None:  # a next link back to a walked page is a loop, not the end
+                looped = any(_key(c) in seen for c in parsed.next_urls)
+                self.stop_reason = LOOP if looped else END
             yield ListingPage(
                 number,
                 fetched.url,

@@ -3,15 +3,28 @@
 Scripted routes answer with a sequence of ``Reply`` objects (the last one repeats),
 so "503 then 200" or "429 with Retry-After" are one line in a test. Every request is
 recorded (path, headers, client port) so tests can count what crossed the wire.
+
+Faults a ``Reply`` can inject, besides any status and headers: a stall before the
+answer (``stall``) or in the middle of the body (``stall_after``), a connection reset
+mid-body (``reset_after``), a Content-Length that lies (``length``: longer than the body
+is a truncated answer). Helpers build the rest: ``redirect``, ``encoded`` (a body in a
+given charset and Content-Type), ``big_body`` (many MB streamed without holding them)
+and ``gzip_bomb`` (a gigabyte of zeros in about a megabyte of gzip).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import io
+import os
+import socket
+import struct
 import sys
 import threading
 import time
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +41,11 @@ class Reply:
     stall: float = 0.0  # seconds to wait before answering at all
     etag: bool = True  # send a content ETag with a 200, and 304 on a matching If-None-Match
     content_length: bool = True  # False: no Content-Length, body ends when the connection closes
+    # Faults. ``length``: the Content-Length to declare whatever the body (one longer than
+    # the body is a truncated answer: the connection is closed after the body).
+    length: int | None = None
+    reset_after: int | None = None  # send headers and this many body bytes, then reset (RST)
+    stall_after: int | None = None  # send headers and this many body bytes, then stall ``stall`` s
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,11 @@ class Seen:
     headers: dict[str, str]
     client_port: int
     at: float  # time.monotonic() when the request arrived
+
+    @property
+    def host(self) -> str:
+        """The host name the client asked for (the Host header without its port)."""
+        return urlsplit("//" + self.headers.get("Host", "")).hostname or ""
 
 
 class TestServer:
@@ -65,8 +88,13 @@ class TestServer:
     def page(self, path: str, html: str, **kwargs: object) -> None:
         self.route(path, Reply(body=html.encode("utf-8"), **kwargs))  # type: ignore[arg-type]
 
-    def hits(self, path: str) -> int:
-        return sum(1 for r in self.requests if r.path == path)
+    def redirect(self, path: str, location: str, status: int = 302) -> None:
+        """Answer ``path`` with a redirect to ``location`` (absolute or relative)."""
+        self.route(path, Reply(status=status, headers={"Location": location}, etag=False))
+
+    def hits(self, path: str, host: str | None = None) -> int:
+        """Requests for ``path``; only those that named ``host`` in their Host header if given."""
+        return sum(1 for r in self.requests if r.path == path and host in (None, r.host))
 
     def start(self) -> TestServer:
         self._thread.start()
@@ -119,7 +147,7 @@ def _make_handler(server: TestServer) -> type[BaseHTTPRequestHandler]:
             server.requests.append(seen)
             reply = server.next_reply(path)
             assert reply is not None
-            if reply.stall and server.closing.wait(reply.stall):
+            if reply.stall and reply.stall_after is None and server.closing.wait(reply.stall):
                 return
             headers = dict(reply.headers)
             if reply.etag and reply.status == 200 and isinstance(reply.body, bytes):
@@ -131,22 +159,81 @@ def _make_handler(server: TestServer) -> type[BaseHTTPRequestHandler]:
             for name, value in headers.items():
                 self.send_header(name, value)
             chunks = [reply.body] if isinstance(reply.body, bytes) else reply.body
-            if isinstance(reply.body, bytes) and reply.content_length:
+            if reply.length is not None:
+                self.send_header("Content-Length", str(reply.length))
+                self.close_connection = True  # the body may fall short of what was declared
+            elif isinstance(reply.body, bytes) and reply.content_length:
                 self.send_header("Content-Length", str(len(reply.body)))
             else:
                 self.send_header("Connection", "close")
                 self.close_connection = True
             self.end_headers()
+            cut = reply.reset_after if reply.reset_after is not None else reply.stall_after
             try:
-                for chunk in chunks:
-                    self.wfile.write(chunk)
+                _write_body(self.wfile, chunks, cut)
             except (BrokenPipeError, ConnectionResetError):
-                pass  # the client refused the rest: that is what some tests want
+                return  # the client refused the rest: that is what some tests want
+            if reply.reset_after is not None:
+                self._reset()
+            elif reply.stall_after is not None:
+                self.close_connection = True
+                server.closing.wait(reply.stall)
+
+        def _reset(self) -> None:
+            """Abort the connection: SO_LINGER 0 makes close() send RST, not FIN."""
+            self.close_connection = True
+            server.closing.wait(0.05)  # let the client read the headers and first bytes
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            os.close(self.connection.detach())  # the handler's own cleanup then finds it shut
 
         def log_message(self, format: str, *args: object) -> None:
             pass
 
     return Handler
+
+
+def _write_body(out: io.BufferedIOBase, chunks: Iterable[bytes], cut: int | None) -> None:
+    """Write ``chunks``; with ``cut``, only that many bytes of them."""
+    written = 0
+    for chunk in chunks:
+        if cut is not None and written + len(chunk) >= cut:
+            out.write(chunk[: cut - written])
+            return
+        out.write(chunk)
+        written += len(chunk)
+
+
+def encoded(html: str, encoding: str, content_type: str | None = "text/html") -> Reply:
+    """``html`` as bytes in ``encoding`` (e.g. "utf-8-sig" for a BOM), sent with exactly
+    ``content_type`` (None: no Content-Type header at all)."""
+    headers = {"Content-Type": content_type} if content_type is not None else {}
+    return Reply(body=html.encode(encoding), headers=headers)
+
+
+def big_body(size: int, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+    """``size`` bytes of HTML-ish filler, streamed as one reused chunk: the server holds
+    one chunk, never the whole body, so a test can measure the client's memory alone."""
+    chunk = (b"<p>" + b"x" * (chunk_size - 8) + b"</p>\n ")[:chunk_size]
+    full, rest = divmod(size, chunk_size)
+    for _ in range(full):
+        yield chunk
+    if rest:
+        yield chunk[:rest]
+
+
+@functools.cache
+def gzip_bomb(size: int = 1024**3, member: int = 64 * 1024**2) -> bytes:
+    """``size`` bytes of zeros, gzip-compressed: 1 GiB in about 1 MB (send it with
+    ``Content-Encoding: gzip``). Built once per session, streaming through
+    ``zlib.compressobj`` one MiB at a time; the GiB is never in memory. For speed one
+    ``member`` (64 MiB) is compressed and repeated: a gzip file may hold many members,
+    and decoders (urllib3's too) inflate them all as one stream (RFC 1952, 2.2)."""
+    assert size % member == 0
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip header and trailer
+    zeros = bytes(1024 * 1024)
+    parts = [compressor.compress(zeros) for _ in range(member // len(zeros))]
+    parts.append(compressor.flush())
+    return b"".join(parts) * (size // member)
 
 
 def html_page(*articles: str, next_href: str | None = None, head: str = "") -> str:

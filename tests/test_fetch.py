@@ -88,7 +88,8 @@ def test_default_settings_fail_a_stalled_walk_within_two_minutes():
         min(d.backoff_initial * 2**i, d.backoff_max) + d.backoff_jitter
         for i in range(d.attempts - 1)
     )
-    assert d.attempts * d.read_timeout + backoff <= 120
+    assert d.attempts * d.read_timeout + backoff <= 120  # a stall
+    assert d.attempts * d.body_timeout + backoff <= 120  # a drip
 
 
 def test_connection_refused_is_a_clear_transport_error(server, fetcher):
