@@ -131,6 +131,7 @@ def scrape_source(
             allow=_robots_gate(robots, fetcher) if robots else None,
             overrides=source.selectors or None,
             hosts=allowed_hosts(source),
+            prefetch=not incremental,  # a full walk asks for every page: overlap them
         )
         for page in walk:
             problems = drift.drifted_fields(base, page.entries)

@@ -42,6 +42,7 @@ from typing import Any
 
 from bs4.element import Tag
 
+from .select import LxmlElement
 from .text import clean_text
 
 MACHINE_DATE_ATTRS = ("datetime", "content", "title")
@@ -119,10 +120,14 @@ _DAY_NUMBER = re.compile(r"(?<![\d:])\d{1,2}(?![\d:])")
 
 
 def extract_date(
-    element: Tag | None, *, fetched_at: datetime | None = None, date_format: str | None = None
+    element: Tag | LxmlElement | None,
+    *,
+    fetched_at: datetime | None = None,
+    date_format: str | None = None,
 ) -> str | None:
-    """The calendar date the listing shows for ``element``: a machine-readable attribute
-    on it or on a ``<time>`` inside it first (exact and cheap), else its visible text."""
+    """The calendar date the listing shows for ``element`` (a BeautifulSoup tag or an
+    lxml element): a machine-readable attribute on it or on a ``<time>`` inside it first
+    (exact and cheap), else its visible text."""
     if element is None:
         return None
     try:
@@ -154,18 +159,20 @@ def parse_date_text(
     return found.isoformat() if found else None
 
 
-def _machine_date(tag: Tag) -> date | None:
+def _machine_date(tag: Tag | LxmlElement) -> date | None:
     """The date written in the first machine-readable attribute that holds one."""
     for attr in MACHINE_DATE_ATTRS:
-        value = tag.attrs.get(attr)
+        value = tag.get(attr)
         if isinstance(value, str) and (found := _machine_value(value)):
             return found
     return None
 
 
-def _nested_time(element: Tag) -> Tag | None:
+def _nested_time(element: Tag | LxmlElement) -> Tag | LxmlElement | None:
     """The first ``<time>`` inside ``element``: a plain walk, several times faster than
     ``find("time")``, which matters since this runs for every entry."""
+    if not isinstance(element, Tag):
+        return next(element.iterdescendants("time"), None)
     for node in element.descendants:
         if isinstance(node, Tag) and node.name == "time":
             return node
@@ -369,12 +376,12 @@ def _day_first(date_format: str | None, language: str | None) -> bool:
     return not (primary == "en" and region in ("", "us"))
 
 
-def _page_language(element: Tag) -> str | None:
+def _page_language(element: Tag | LxmlElement) -> str | None:
     """The nearest declared ``lang`` (or ``xml:lang``) of the element or an ancestor."""
-    node: Tag | None = element
+    node: Tag | LxmlElement | None = element
     while node is not None:
         value = node.get("lang") or node.get("xml:lang")
         if isinstance(value, str) and value.strip():
             return value
-        node = node.parent
+        node = node.parent if isinstance(node, Tag) else node.getparent()
     return None

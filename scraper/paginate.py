@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urldefrag, urlsplit
 
 from .errors import RobotsDisallowed, ScraperError
-from .fetch import Fetcher
+from .fetch import FetchedPage, Fetcher
 from .parse import parse_page
 from .profile import PROFILES, Profile
 from .records import Entry
@@ -74,6 +75,7 @@ class Walk:
         allow: Callable[[str], None] | None = None,
         overrides: Mapping[str, str] | None = None,
         hosts: Collection[str] | None = None,
+        prefetch: bool = False,
     ) -> None:
         check_start_url(start_url)
         self.start_url = start_url
@@ -83,67 +85,90 @@ class Walk:
         self.conditional = conditional
         self.allow = allow
         self.overrides = overrides
+        # Fetch the next page while the caller archives this one. Only for walks that go
+        # to the end anyway: an incremental walk must not ask for a page it will not use.
+        self.prefetch = prefetch
         # Next links may lead to these hosts only: the start URL's, unless told more.
         self.hosts = frozenset(hosts or ()) | {origin(start_url)[1]}
         self.stop_reason: str | None = None
 
     def __iter__(self) -> Iterator[ListingPage]:
         seen: set[str] = set()
-        url: str | None = self.start_url
-        number = 0
-        while url is not None:
-            if self.max_pages is not None and number >= self.max_pages:
-                self.stop_reason = MAX_PAGES
-                return
-            if self.allow is not None:
-                try:
-                    self.allow(url)
-                except RobotsDisallowed:
-                    if number == 0:
-                        raise
-                    log.warning("not following %s: robots.txt disallows it", redact(url))
-                    self.stop_reason = ROBOTS
+        pool = ThreadPoolExecutor(1, "prefetch") if self.prefetch else None
+        try:
+            pending = self._request(self.start_url, 0, seen, pool)
+            number = 0
+            while pending is not None:
+                requested, fetched = pending()
+                number += 1
+                if fetched.not_modified:
+                    self.stop_reason = NOT_MODIFIED
+                    yield ListingPage(number, requested, requested, None, (), not_modified=True)
                     return
-            seen.add(_key(url))
-            requested = url
-            headers = self.conditional(url) if self.conditional else None
-            fetched = self.fetcher.get(url, headers)
-            number += 1
-            if fetched.not_modified:
-                self.stop_reason = NOT_MODIFIED
-                yield ListingPage(number, url, url, None, (), not_modified=True)
-                return
-            if fetched.url != url:
-                if _key(fetched.url) in seen:
-                    log.info(
-                        "%s redirected back to %s, already walked", redact(url), redact(fetched.url)
-                    )
-                    self.stop_reason = LOOP
-                    return
-                seen.add(_key(fetched.url))
-            parsed = parse_page(
-                fetched.text,
-                fetched.url,
-                self.profile,
-                overrides=self.overrides,
-                fetched_at=datetime.now(UTC),
-            )
-            if self.profile is None and parsed.profile in PROFILES:  # keep what page 1 matched
-                self.profile = PROFILES[parsed.profile]
-            url = choose_next(parsed.next_urls, self.hosts, seen)
-            if url is None:  # a next link back to a walked page is a loop, not the end
-                looped = any(_key(c) in seen for c in parsed.next_urls)
-                self.stop_reason = LOOP if looped else END
-            yield ListingPage(
-                number,
-                fetched.url,
-                requested,
-                parsed.profile,
-                parsed.entries,
-                next_url=url,
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-            )
+                if fetched.url != requested:
+                    if _key(fetched.url) in seen:
+                        log.info(
+                            "%s redirected back to %s, already walked",
+                            redact(requested),
+                            redact(fetched.url),
+                        )
+                        self.stop_reason = LOOP
+                        return
+                    seen.add(_key(fetched.url))
+                parsed = parse_page(
+                    fetched.text,
+                    fetched.url,
+                    self.profile,
+                    overrides=self.overrides,
+                    fetched_at=datetime.now(UTC),
+                )
+                if self.profile is None and parsed.profile in PROFILES:  # keep page 1's
+                    self.profile = PROFILES[parsed.profile]
+                url = choose_next(parsed.next_urls, self.hosts, seen)
+                if url is None:  # a next link back to a walked page is a loop, not the end
+                    looped = any(_key(c) in seen for c in parsed.next_urls)
+                    self.stop_reason = LOOP if looped else END
+                # Ask for the next page now: with prefetch, it downloads while this one
+                # is archived by the caller.
+                pending = self._request(url, number, seen, pool) if url else None
+                yield ListingPage(
+                    number,
+                    fetched.url,
+                    requested,
+                    parsed.profile,
+                    parsed.entries,
+                    next_url=url,
+                    etag=fetched.etag,
+                    last_modified=fetched.last_modified,
+                )
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    def _request(
+        self, url: str, walked: int, seen: set[str], pool: ThreadPoolExecutor | None
+    ) -> Callable[[], tuple[str, FetchedPage]] | None:
+        """Start fetching ``url`` as page ``walked + 1``, or None when the walk stops
+        here (the page cap, or robots.txt). Gates and validators are taken on the
+        walking thread; only the download itself may run ahead in ``pool``."""
+        if self.max_pages is not None and walked >= self.max_pages:
+            self.stop_reason = MAX_PAGES
+            return None
+        if self.allow is not None:
+            try:
+                self.allow(url)
+            except RobotsDisallowed:
+                if walked == 0:
+                    raise
+                log.warning("not following %s: robots.txt disallows it", redact(url))
+                self.stop_reason = ROBOTS
+                return None
+        seen.add(_key(url))
+        headers = self.conditional(url) if self.conditional else None
+        if pool is None:
+            return lambda: (url, self.fetcher.get(url, headers))
+        future = pool.submit(self.fetcher.get, url, headers)
+        return lambda: (url, future.result())
 
 
 def choose_next(candidates: Iterable[str], hosts: Collection[str], seen: set[str]) -> str | None:

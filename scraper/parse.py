@@ -1,11 +1,20 @@
-"""Listing HTML in, entries and next-page candidates out. Pure: no I/O, no clock."""
+"""Listing HTML in, entries and next-page candidates out. Pure: no I/O, no clock.
+
+Pages are read with lxml: parsed once, profile selectors compiled once to XPath
+(``scraper.select``), text and dates read from lxml elements. Two cases still build a
+BeautifulSoup tree from the same text, and produce exactly what they did before:
+the generic extractor (no profile matches the page), and a profile using a selector only
+soupsieve can evaluate exactly (``fast_path_supports``).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from bs4 import BeautifulSoup
 from bs4.element import Tag
@@ -13,9 +22,17 @@ from bs4.element import Tag
 from .dates import extract_date
 from .errors import NoEntriesError, NoProfileMatch
 from .generic import extract_generic
-from .profile import PROFILES, Profile, custom_profile
+from .profile import PROFILES, SELECTOR_FIELDS, Profile, custom_profile
 from .records import Entry
-from .text import clean_excerpt, clean_text
+from .select import (
+    LxmlDocument,
+    LxmlElement,
+    compile_selector,
+    parse_html,
+    select,
+    select_one,
+)
+from .text import clean_excerpt, clean_text, lxml_visible_strings, normalise_text
 from .urls import absolute_http_url
 
 # For pages read by the generic extractor: rel=next and link text only.
@@ -48,24 +65,66 @@ def parse_page(
     Raises ``NoEntriesError`` when nothing is found: an empty listing almost always
     means the layout changed.
     """
-    soup = BeautifulSoup(html, "lxml")
-    profile = profile or detect_profile(soup)
+    page = PageTrees(html)
+    profile = profile or detect_profile(page)
     if overrides:
         profile = profile.with_overrides(overrides) if profile else _custom(overrides, url)
     if profile is None:
-        name, found = extract_generic(soup, url, fetched_at)
+        name, found = extract_generic(page.soup, url, fetched_at)
         entries = tuple(found)
         next_profile = GENERIC_NEXT
+        document = page.document(fast=True)
     else:
         name, next_profile = profile.name, profile
+        document = page.document(fast=fast_path_supports(profile))
         entries = tuple(
             entry
-            for block in soup.select(profile.item)
+            for block in select(document, profile.item)
             if (entry := extract_entry(block, profile, url, fetched_at)) is not None
         )
     if not entries:
         raise NoEntriesError(url, name)
-    return ParsedPage(name, entries, tuple(next_page_urls(soup, url, next_profile)))
+    # The walk follows the first candidate it accepts (same host, not yet walked), so
+    # only the best tier that has candidates is read: the profile's own link, else
+    # rel=next, else link text. The later tiers' passes over the page are skipped.
+    tiers = next_page_tiers(document, url, next_profile)
+    next_urls = next((tuple(urls) for urls in tiers if urls), ())
+    return ParsedPage(name, entries, next_urls)
+
+
+# What selectors run on: an lxml document (ElementTree) or a BeautifulSoup.
+Document = LxmlDocument | BeautifulSoup
+
+
+class PageTrees:
+    """A page's text, its lxml tree (None when lxml finds no document in it), and the
+    BeautifulSoup tree of the same text, made on first use."""
+
+    def __init__(self, html: str) -> None:
+        self.tree, self.html = parse_html(html)
+        self._soup: BeautifulSoup | None = None
+
+    @property
+    def soup(self) -> BeautifulSoup:
+        if self._soup is None:
+            self._soup = BeautifulSoup(self.html, "lxml")
+        return self._soup
+
+    def document(self, *, fast: bool) -> Document:
+        """The lxml tree when ``fast`` and there is one, else the BeautifulSoup."""
+        return self.tree if fast and self.tree is not None else self.soup
+
+
+@lru_cache(maxsize=256)
+def fast_path_supports(profile: Profile) -> bool:
+    """Whether every selector ``profile`` extracts with compiles for lxml (see
+    ``scraper.select``); when one does not, the page is read with BeautifulSoup and
+    soupsieve instead. (The signature is for detection, which checks it on its own.)"""
+    selectors: list[str] = []
+    for field in (*SELECTOR_FIELDS, "excerpt_exclude"):
+        value = getattr(profile, field)
+        selectors.extend([value] if isinstance(value, str) else value)
+    return all(compile_selector(selector) is not None for selector in selectors)
 
 
 def _custom(overrides: Mapping[str, str], url: str) -> Profile:
@@ -74,20 +133,25 @@ def _custom(overrides: Mapping[str, str], url: str) -> Profile:
     return custom_profile(overrides)
 
 
-def detect_profile(soup: BeautifulSoup) -> Profile | None:
+def detect_profile(page: PageTrees) -> Profile | None:
     """The first built-in profile whose generator and markup signature both match."""
-    generator_tag = soup.find("meta", attrs={"name": "generator"})
-    generator = str(generator_tag.get("content", "")) if isinstance(generator_tag, Tag) else ""
+    document = page.document(fast=True)
+    generator_tag = select_one(document, 'meta[name="generator"]')
+    generator = str(generator_tag.get("content", "")) if generator_tag is not None else ""
     for profile in PROFILES.values():
         if profile.generator and not re.search(profile.generator, generator):
             continue
-        if profile.signature and soup.select_one(profile.signature):
+        fast = compile_selector(profile.signature) is not None
+        if (
+            profile.signature
+            and select_one(page.document(fast=fast), profile.signature) is not None
+        ):
             return profile
     return None
 
 
 def extract_entry(
-    block: Tag, profile: Profile, page_url: str, fetched_at: datetime | None = None
+    block: Tag | LxmlElement, profile: Profile, page_url: str, fetched_at: datetime | None = None
 ) -> Entry | None:
     """One entry block to an ``Entry``; None for a block with neither title nor link."""
     title = clean_text(_first(block, profile.title))
@@ -112,41 +176,78 @@ def extract_entry(
     )
 
 
-def next_page_urls(soup: BeautifulSoup, page_url: str, profile: Profile) -> Iterator[str]:
+def next_page_urls(document: Document, page_url: str, profile: Profile) -> Iterator[str]:
     """Candidate next-page URLs, best first: the profile's link (it knows the theme:
-    MkDocs, say, points rel=next at the next page of the *site*), rel=next, link text."""
+    MkDocs, say, points rel=next at the next page of the *site*), rel=next, link text.
+
+    Lazy by tier: a tier's pass over the document happens only when the caller reads
+    past the candidates of the tiers before it (``parse_page`` stops at the first tier
+    that has any)."""
+    for tier in next_page_tiers(document, page_url, profile):
+        yield from tier
+
+
+def next_page_tiers(document: Document, page_url: str, profile: Profile) -> Iterator[list[str]]:
+    """``next_page_urls`` tier by tier: each tier's new absolute URLs (maybe none), found
+    when the tier is asked for."""
     seen: set[str] = set()
-    candidates: list[Tag] = [tag for selector in profile.next for tag in soup.select(selector)]
-    candidates.extend(soup.select("link[rel~=next][href], a[rel~=next][href]"))
-    candidates.extend(a for a in soup.select("a[href]") if _reads_as_next(a))
-    for tag in candidates:
-        href = tag.get("href")
-        absolute = absolute_http_url(href if isinstance(href, str) else None, page_url)
-        if absolute and absolute not in seen:
-            seen.add(absolute)
-            yield absolute
+    tiers: list[Callable[[], Iterable[Any]]] = [
+        lambda: (tag for selector in profile.next for tag in select(document, selector)),
+        lambda: select(document, "link[rel~=next][href], a[rel~=next][href]"),
+        lambda: (a for a in select(document, "a[href]") if _reads_as_next(a)),
+    ]
+    for tier in tiers:
+        urls = []
+        for tag in tier():
+            href = tag.get("href")
+            absolute = absolute_http_url(href if isinstance(href, str) else None, page_url)
+            if absolute and absolute not in seen:
+                seen.add(absolute)
+                urls.append(absolute)
+        yield urls
 
 
-def _reads_as_next(link: Tag) -> bool:
+def _reads_as_next(link: Tag | LxmlElement) -> bool:
     label = clean_text(link) or str(link.get("aria-label") or "")
     return bool(label) and bool(NEXT_TEXT.search(label)) and not PREV_TEXT.search(label)
 
 
-def _author(element: Tag | None) -> str | None:
+def _author(element: Tag | LxmlElement | None) -> str | None:
     """The author's name as text, else as the alt text of an avatar (MkDocs Material
     shows authors only as pictures; the alt text is their accessible name)."""
     if element is None:
         return None
     if text := clean_text(element):
         return text
-    avatar = element if element.name == "img" else element.find("img", alt=True)
-    alt = avatar.get("alt") if isinstance(avatar, Tag) else None
-    return clean_text(BeautifulSoup(alt, "lxml")) if isinstance(alt, str) and alt.strip() else None
+    alt = _avatar_alt(element)
+    return _markup_text(alt) if isinstance(alt, str) and alt.strip() else None
 
 
-def _first(block: Tag, selectors: Sequence[str]) -> Tag | None:
+def _avatar_alt(element: Tag | LxmlElement) -> Any:
+    """The alt text of ``element`` if it is an image, else of the first image inside
+    it that has one (even empty)."""
+    if isinstance(element, Tag):
+        avatar = element if element.name == "img" else element.find("img", alt=True)
+        return avatar.get("alt") if isinstance(avatar, Tag) else None
+    if element.tag == "img":
+        return element.get("alt")
+    images = element.iterdescendants("img")
+    return next((img.get("alt") for img in images if "alt" in img.attrib), None)
+
+
+def _markup_text(markup: str) -> str | None:
+    """The visible text of ``markup`` read as a page of its own: what
+    ``clean_text(BeautifulSoup(markup, "lxml"))`` gives, without building the soup."""
+    tree, _ = parse_html(markup)
+    if tree is None:
+        return None
+    roots = [tree.getroot(), *tree.getroot().itersiblings()]
+    return normalise_text("".join(s for root in roots for s in lxml_visible_strings(root)))
+
+
+def _first(block: Tag | LxmlElement, selectors: Sequence[str]) -> Any | None:
     for selector in selectors:
-        found = block.select_one(selector)
+        found = select_one(block, selector)
         if found is not None:
             return found
     return None
