@@ -33,7 +33,7 @@ def canonical_url(url: str) -> str:
     port = parts.port
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     path = parts.path.rstrip("/") or "/"
-    query = urlencode(
+    query = parts.query and urlencode(  # most post links have no query at all
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)]
     )
     return urlunsplit((scheme, netloc, path, query, ""))

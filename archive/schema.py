@@ -48,7 +48,6 @@ def m001_posts_and_runs(db: Database) -> None:
         defaults={"pages_fetched": 0, "entries_seen": 0, "new_posts": 0},
     )
     db.table("posts").create_index(["source", "date"])
-    db.table("posts").create_index(["last_seen"])
 
 
 @migrations()
@@ -125,6 +124,16 @@ def m003_identity_removals_sightings(db: Database) -> None:
 def m004_full_text_search(db: Database) -> None:
     """Search on title and excerpt; triggers keep the index current on every write."""
     db.table("posts").enable_fts(["title", "excerpt"], create_triggers=True)
+    # sqlite-utils' update trigger fires on any update; every run updates last_seen and
+    # times_seen, which would re-index each post's text for nothing. Only text changes.
+    trigger = db.execute("select sql from sqlite_master where name = 'posts_au'").fetchone()[0]
+    db.executescript(
+        "drop trigger posts_au;\n"
+        + trigger.replace(
+            'AFTER UPDATE ON "posts"', 'AFTER UPDATE OF "title", "excerpt" ON "posts"'
+        )
+        + ";"
+    )
 
 
 BUSY_TIMEOUT_MS = 10_000  # how long a write waits for a reader (e.g. Datasette) to let go
@@ -137,6 +146,12 @@ def open_archive(path: str) -> Database:
     short moments when SQLite still needs both to take turns."""
     db = Database(path)
     db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    # WAL's recommended durability: a commit survives a killed process; only a power cut
+    # may lose the last pages, which the next run archives again (never a corrupt file).
+    db.execute("pragma synchronous = normal")
+    # Checkpoint (copy the WAL into the database, with a sync) every ~40 MB rather than
+    # every 4 MB: a long walk commits a page at a time, and each checkpoint costs a sync.
+    db.execute("pragma wal_autocheckpoint = 10000")
     if db.journal_mode != "wal":
         db.enable_wal()
     migrations.apply(db)

@@ -97,12 +97,32 @@ def page_validators(db: Database, url: str) -> dict[str, str]:
     return headers
 
 
+@dataclass(frozen=True, slots=True)
+class Identified:
+    """An entry with its content hash and post key, worked out before the write."""
+
+    entry: Entry
+    digest: str
+    key: str
+
+
+def identify(entries: Sequence[Entry]) -> list[Identified]:
+    """Hash and key each entry. Pure, so a walk computes it on its own thread while the
+    writer thread is busy with the previous page: the writer is a run's critical path."""
+    identified = []
+    for entry in entries:
+        digest = content_hash(entry)
+        identified.append(Identified(entry, digest, post_key(entry.url, digest)))
+    return identified
+
+
 def save_page(
     db: Database,
     *,
     run_id: int,
     source: str,
     entries: Sequence[Entry],
+    identified: Sequence[Identified] | None = None,
     page_url: str | None = None,
     page_number: int = 1,
     etag: str | None = None,
@@ -117,11 +137,13 @@ def save_page(
     post (``post_key``) is known and as *new* otherwise. Old versions are kept.
     """
     now = now or utc_now()
-    digests = [content_hash(entry) for entry in entries]
-    by_hash = dict(zip(digests, entries, strict=True))
+    items = identify(entries) if identified is None else identified
+    digests = [item.digest for item in items]
+    by_hash = {item.digest: item.entry for item in items}
+    key_of = {item.digest: item.key for item in items}
     with db.atomic():
         first_runs = _first_runs(db, list(by_hash))
-        keys = {d: post_key(e.url, d) for d, e in by_hash.items() if d not in first_runs}
+        keys = {d: key_of[d] for d in by_hash if d not in first_runs}
         known_keys = _existing_keys(db, list(set(keys.values())))
         new_rows = [
             _row(digest, by_hash[digest], key, source=source, run_id=run_id, now=now)
@@ -269,14 +291,23 @@ def _count(db: Database, run_id: int, **increments: int) -> None:
     db.execute(f"update runs set {sets} where id = ?", [*increments.values(), run_id])
 
 
+MAX_ROWS_PER_INSERT = 500  # well under SQLite's limit of 32,766 bound values
+
+
 def _insert(db: Database, table: str, rows: list[dict[str, object]]) -> None:
-    """One prepared ``executemany``: sqlite-utils' ``insert_all`` introspects the table
-    and opens a savepoint per call, a third of a page's write time in the benchmark."""
+    """Multi-row ``insert ... values (...), (...)``: one statement, one step. Not
+    ``executemany``, whose step per row releases the GIL each time, and in a run whose
+    other threads are fetching and parsing, getting it back can cost a switch interval
+    per row. (sqlite-utils' ``insert_all`` adds table introspection and a savepoint.)"""
     columns = list(rows[0])
-    db.conn.executemany(
-        f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
-        [[row[column] for column in columns] for row in rows],
-    )
+    row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+    for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
+        chunk = rows[start : start + MAX_ROWS_PER_INSERT]
+        db.conn.execute(
+            f"insert into {table} ({', '.join(columns)}) values "
+            + ", ".join([row_marks] * len(chunk)),
+            [row[column] for row in chunk for column in columns],
+        )
 
 
 def _row(

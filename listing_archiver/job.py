@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -118,6 +119,22 @@ def scrape_source(
     run_id = writer.call(store.start_run, source=source.name, url=redact(source.url), mode=mode)
     fetcher = Fetcher(fetch_settings(source), pacer=pacer)
     totals = {"pages": 0, "not_modified": 0, "seen": 0, "new": 0, "changed": 0, "removed": 0}
+    written: list[tuple[ListingPage, Future[PageOutcome]]] = []
+
+    def account(*, wait: bool) -> PageOutcome:
+        """Count the pages the writer has archived, in order; the last outcome."""
+        outcome = PageOutcome(0, 0, 0)
+        while written and (wait or written[0][1].done()):
+            page, future = written.pop(0)
+            outcome = future.result()
+            totals["not_modified" if page.not_modified else "pages"] += 1
+            totals["seen"] += outcome.seen
+            totals["new"] += outcome.new
+            totals["changed"] += outcome.changed
+            if on_page:
+                on_page(source, page, outcome)
+        return outcome
+
     stop_reason = None
     try:
         walk = Walk(
@@ -137,20 +154,20 @@ def scrape_source(
             problems = drift.drifted_fields(base, page.entries)
             if problems and not accept_drift:
                 raise LayoutDrift(page.url, problems)
-            outcome = _archive_page(writer, run_id, source.name, page)
-            totals["not_modified" if page.not_modified else "pages"] += 1
-            totals["seen"] += outcome.seen
-            totals["new"] += outcome.new
-            totals["changed"] += outcome.changed
-            if on_page:
-                on_page(source, page, outcome)
-            if incremental and outcome.all_known and page.next_url and not page.not_modified:
-                stop_reason = KNOWN
-                break
+            written.append((page, _archive_page(writer, run_id, source.name, page)))
+            if incremental:  # the next step depends on this page's outcome: wait for it
+                outcome = account(wait=True)
+                if outcome.all_known and page.next_url and not page.not_modified:
+                    stop_reason = KNOWN
+                    break
+            else:  # a full walk goes on fetching while the writer thread archives
+                account(wait=False)
+        account(wait=True)
         stop_reason = stop_reason or walk.stop_reason
         if mode == "full" and stop_reason == END:  # the whole listing was seen
             totals["removed"] = writer.call(store.mark_removed, run_id=run_id, source=source.name)
     except ScraperError as exc:
+        account(wait=True)  # the pages already handed to the writer are archived
         status = "degraded" if isinstance(exc, NoEntriesError | LayoutDrift) else "failed"
         writer.call(store.finish_run, run_id, status=status, error=str(exc))
         return _report(run_id, source, status, mode, totals, None, str(exc))
@@ -163,34 +180,30 @@ def scrape_source(
     return _report(run_id, source, "ok", mode, totals, stop_reason, None)
 
 
-def _archive_page(writer: SerialWriter, run_id: int, source: str, page: ListingPage) -> PageOutcome:
+def _archive_page(
+    writer: SerialWriter, run_id: int, source: str, page: ListingPage
+) -> Future[PageOutcome]:
+    """Hand the page to the writer; the future holds its outcome once written."""
     if page.not_modified:
-        return writer.call(
+        return writer.submit(
             store.save_not_modified,
             run_id=run_id,
             page_url=page.requested_url,
             page_number=page.number,
         )
-    outcome = writer.call(
+    log.info("%s page %d %s: %d entries", source, page.number, redact(page.url), len(page.entries))
+    return writer.submit(
         store.save_page,
         run_id=run_id,
         source=source,
         entries=page.entries,
+        identified=store.identify(page.entries),  # here, off the writer's critical path
         page_url=page.requested_url,
         page_number=page.number,
         etag=page.etag,
         last_modified=page.last_modified,
         next_url=page.next_url,
     )
-    log.info(
-        "%s page %d %s: %d entries, %d new",
-        source,
-        page.number,
-        redact(page.url),
-        outcome.seen,
-        outcome.new,
-    )
-    return outcome
 
 
 def _robots_gate(robots: RobotsCache, fetcher: Fetcher) -> Callable[[str], None]:

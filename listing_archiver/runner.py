@@ -51,11 +51,8 @@ def run_sources(
     come back in the order of ``sources``."""
     pacer = Pacer()
     groups = by_host(sources)
-    if len(groups) == 1 or jobs == 1:  # nothing to overlap: no threads, no hand-offs
-        reports = [
-            r for group in groups for r in _run_group(writer, group, options, pacer, on_page)
-        ]
-        return _in_order(reports, sources)
+    # Even one source walks in a worker thread: this thread writes the archive meanwhile,
+    # so a full walk fetches and parses the next page while the last one is committed.
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="source")
     futures: list[Future[list[RunReport]]] = [
         pool.submit(_run_group, writer, group, options, pacer, on_page) for group in groups

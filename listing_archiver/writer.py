@@ -40,9 +40,24 @@ class SerialWriter:
             return fn(self.db, *args, **kwargs)
         if self._closed:
             raise WriterClosed("the archive writer has stopped")
+        return self.submit(fn, *args, **kwargs).result()
+
+    def submit(
+        self, fn: Callable[Concatenate[Database, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> Future[T]:
+        """Queue ``fn(db, ...)`` without waiting: the caller goes on (fetching the next
+        page) while the owning thread writes. Calls run in the order submitted."""
         future: Future[T] = Future()
+        if threading.get_ident() == self._owner:
+            try:
+                future.set_result(fn(self.db, *args, **kwargs))
+            except Exception as exc:
+                future.set_exception(exc)
+            return future
+        if self._closed:
+            raise WriterClosed("the archive writer has stopped")
         self._calls.put((fn, args, kwargs, future))
-        return future.result()
+        return future
 
     def serve(self, done: Callable[[], bool], poll: float = 0.05) -> None:
         """On the owning thread: run queued calls until ``done()`` and the queue is empty."""

@@ -21,7 +21,6 @@ from bs4.element import Tag
 
 from .dates import extract_date
 from .errors import NoEntriesError, NoProfileMatch
-from .generic import extract_generic
 from .profile import PROFILES, SELECTOR_FIELDS, Profile, custom_profile
 from .records import Entry
 from .select import (
@@ -70,6 +69,8 @@ def parse_page(
     if overrides:
         profile = profile.with_overrides(overrides) if profile else _custom(overrides, url)
     if profile is None:
+        from .generic import extract_generic  # only for sites no profile knows
+
         name, found = extract_generic(page.soup, url, fetched_at)
         entries = tuple(found)
         next_profile = GENERIC_NEXT
