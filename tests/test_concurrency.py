@@ -6,8 +6,6 @@ writes (WAL: readers never block the writer, nor the writer them). No user ever 
 
 from __future__ import annotations
 
-import json
-import socket
 import sqlite3
 import subprocess
 import threading
@@ -21,8 +19,8 @@ import pytest
 import requests
 
 from archive.schema import open_archive
-from listing_archiver.serve import datasette_command, metadata_for
 
+from .datasette_process import datasette_process
 from .server import serve_listing
 from .test_crash import DEADLINE, Scrapes, one, read, runs, wait_until
 
@@ -115,12 +113,6 @@ def test_two_scrapes_started_at_once_that_both_wait_both_finish_one_after_the_ot
 # --- readers while a run writes ------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Datasette:
     base: str
@@ -134,36 +126,8 @@ class Datasette:
 @contextmanager
 def running_datasette(db_path: Path, tmp: Path) -> Iterator[Datasette]:
     """A real ``datasette serve`` on a free 127.0.0.1 port, always stopped afterwards."""
-    metadata_path = tmp / "metadata.json"
-    metadata_path.write_text(json.dumps(metadata_for(db_path)), "utf-8")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = tmp / "datasette.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            datasette_command(db_path, metadata_path, port), stdout=log, stderr=log
-        )
-    try:
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Datasette exited {process.returncode}: {log_path.read_text()}")
-            try:
-                if requests.get(f"{base}/-/versions.json", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Datasette did not answer within {DEADLINE} s")
-            time.sleep(0.1)
-        yield Datasette(base, db_path.stem, log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with datasette_process(db_path, tmp) as (base, log):
+        yield Datasette(base, db_path.stem, log)
 
 
 @dataclass

@@ -4,12 +4,9 @@ subprocess on 127.0.0.1 reading a real archive, plus the helpers in listing_arch
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -30,6 +27,8 @@ from listing_archiver.serve import (
     metadata_for,
     serve,
 )
+
+from .datasette_process import datasette_process
 
 STARTUP_TIMEOUT = 20.0
 DB_NAME = "blog-archive"  # a stem other than the JSON's placeholder key, "archive"
@@ -123,12 +122,6 @@ def build_archive(path: Path) -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Datasette:
     base: str
@@ -149,36 +142,8 @@ class Datasette:
 @contextmanager
 def running_datasette(db_path: Path, tmp: Path) -> Iterator[Datasette]:
     """A real ``datasette serve`` on a free 127.0.0.1 port, always stopped afterwards."""
-    metadata_path = tmp / "metadata.json"
-    metadata_path.write_text(json.dumps(metadata_for(db_path)), "utf-8")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with (tmp / "datasette.log").open("w+b") as log:
-        process = subprocess.Popen(
-            datasette_command(db_path, metadata_path, port), stdout=log, stderr=log
-        )
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"Datasette exited {process.returncode}: {log.read().decode()}")
-                try:
-                    if requests.get(f"{base}/-/versions.json", timeout=1).ok:
-                        break
-                except requests.ConnectionError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"Datasette did not answer within {STARTUP_TIMEOUT} s")
-                time.sleep(0.1)
-            yield Datasette(base, db_path.stem)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with datasette_process(db_path, tmp) as (base, _log):
+        yield Datasette(base, db_path.stem)
 
 
 @pytest.fixture(scope="module")
