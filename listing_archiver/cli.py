@@ -364,10 +364,11 @@ def serve(db_path: Path, port: int) -> None:
     help="Archive to create; an existing file of this name is replaced.",
 )
 def demo(db_path: Path) -> None:
-    """Archive the bundled sample blog twice, offline, and show what dedup did.
+    """Archive the bundled sample blog four times, offline, and show what happened.
 
-    Serves fixtures/ on a free 127.0.0.1 port, scrapes the listing as it was at an
-    earlier moment and again after two new posts pushed every entry down the pages.
+    Serves fixtures/ on a free 127.0.0.1 port and scrapes the listing: as first seen;
+    after two new posts pushed every entry down the pages (an incremental run); with
+    nothing changed (one 304); and with --full after an edit and a deletion.
     """
     from .demo import run_demo
 

@@ -130,7 +130,8 @@ def run_demo(db_path: Path, echo: Callable[[str], None]) -> list[RunReport]:
         f"and {len(reports)} runs."
     )
     echo(f"See an edit:  listing-archiver history {db_path} {edited}")
-    echo(f"Browse it:    listing-archiver serve {db_path}  (needs: {INSTALL_HINT})")
+    echo(f"Browse it:    listing-archiver serve {db_path}")
+    echo(f"              needs Datasette: {INSTALL_HINT}")
     return reports
 
 

@@ -21,7 +21,7 @@ from typing import Any
 METADATA_FILE = "datasette_metadata.json"
 PLACEHOLDER_DATABASE = "archive"  # the database key in METADATA_FILE
 # The pin of pyproject's `datasette` extra; named directly, since a clone is not on PyPI.
-INSTALL_HINT = "pip install 'datasette==0.65.5' (or, in a checkout: pip install '.[datasette]')"
+INSTALL_HINT = "pip install 'datasette==0.65.5' (in a checkout: pip install '.[datasette]')"
 EXIT_INTERRUPTED = 130  # Ctrl-C that Datasette did not shut down cleanly from
 STOP_GRACE = 5.0  # seconds Datasette gets to stop after Ctrl-C, then SIGTERM, then SIGKILL
 
