@@ -179,7 +179,6 @@ class Fetcher:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = self.settings.user_agent
         self.session.headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-        self.requests_made = 0
         self.pacer = pacer or Pacer(sleep)
         self._sleep = sleep
         self._backoff = wait_exponential_jitter(
@@ -274,7 +273,6 @@ class Fetcher:
 
     def _request(self, url: str, current: str, headers: dict[str, str]) -> requests.Response:
         self.pacer.wait(host_key(current), self.settings.delay)
-        self.requests_made += 1
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         try:
             return self.session.get(
