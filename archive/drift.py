@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from scraper.records import Entry
+from scraper.records import ENTRY_FIELDS, Entry
 
-FIELDS = ("title", "url", "date", "author", "excerpt")
+FIELDS = ENTRY_FIELDS
 NEARLY_ALL = 0.9  # a field present in at least this share of archived posts...
 MOST = 0.5  # ...missing from more than this share of a page's entries has drifted
 MIN_ARCHIVED = 10  # fewer archived posts say nothing about what is normal

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
+from scraper.urls import canonical_netloc
+
 TRACKING_PARAMS = frozenset({"fbclid", "gclid"})
 
 
@@ -27,11 +28,7 @@ def post_key(url: str | None, content_hash: str) -> str:
 def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    port = parts.port
-    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    netloc = canonical_netloc(parts)
     path = parts.path.rstrip("/") or "/"
     query = parts.query and urlencode(  # most post links have no query at all
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)]

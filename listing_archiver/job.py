@@ -191,7 +191,10 @@ def _archive_page(
             page_url=page.requested_url,
             page_number=page.number,
         )
-    log.info("%s page %d %s: %d entries", source, page.number, redact(page.url), len(page.entries))
+    if log.isEnabledFor(logging.INFO):  # redacting costs a URL parse: only when shown
+        log.info(
+            "%s page %d %s: %d entries", source, page.number, redact(page.url), len(page.entries)
+        )
     return writer.submit(
         store.save_page,
         run_id=run_id,

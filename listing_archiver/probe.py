@@ -17,9 +17,10 @@ from rich.table import Table
 from scraper.fetch import Fetcher, FetchSettings
 from scraper.parse import ParsedPage, parse_page
 from scraper.profile import Profile
+from scraper.records import ENTRY_FIELDS
 from scraper.robots import RobotsCache
 
-FIELDS = ("title", "url", "date", "author", "excerpt")
+FIELDS = ENTRY_FIELDS
 EXCERPT_START = 60  # characters of the excerpt shown in the table
 
 

@@ -14,12 +14,11 @@ from .fetch import FetchedPage, Fetcher
 from .parse import parse_page
 from .profile import PROFILES, Profile
 from .records import Entry
-from .urls import redact
+from .urls import DEFAULT_PORTS, redact
 
 log = logging.getLogger(__name__)
 
 ALLOWED_SCHEMES = ("http", "https")
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)

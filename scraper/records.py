@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,3 +15,8 @@ class Entry:
     date: str | None
     author: str | None
     excerpt: str | None
+
+
+# The fields every entry carries, in order: what drift checks, probe reports and the
+# accuracy gate scores.
+ENTRY_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(Entry))

@@ -28,11 +28,10 @@ from protego import Protego
 
 from .errors import FetchError, HTTPStatusError, RobotsDisallowed, TransportError
 from .fetch import Fetcher
-from .urls import redact
+from .urls import canonical_netloc, redact
 
 log = logging.getLogger(__name__)
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 # RFC 9309 2.2.1: the product token is made of letters, "_" and "-".
 _PRODUCT_TOKEN = re.compile(r"[A-Za-z_-]+")
 # 4xx statuses the fetcher retries: when they persist, the server is busy, not robots-less.
@@ -46,15 +45,9 @@ def robots_url(url: str) -> str:
     http, 443 for https) is left out, so every spelling of an origin gives one string.
     """
     parts = urlsplit(url.strip())
-    host = parts.hostname
-    if not parts.scheme or not host:
+    if not parts.scheme or not parts.hostname:
         raise ValueError(f"not an absolute URL: {url!r}")
-    scheme = parts.scheme.lower()
-    port = parts.port  # raises ValueError for a port that is not a number in range
-    if ":" in host:  # an IPv6 literal
-        host = f"[{host}]"
-    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
-    return f"{scheme}://{netloc}/robots.txt"
+    return f"{parts.scheme.lower()}://{canonical_netloc(parts)}/robots.txt"
 
 
 def agent_token(user_agent: str) -> str:

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
 SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|pwd|auth|session|sig)")
 SECRET_IN_TEXT = re.compile(
     r"(?i)(//[^/\s:@]+:[^/\s@]+@)|([?&][\w.-]*(?:token|key|secret|password|passwd|pwd|auth"
     r"|session|sig)[\w.-]*=)[^&\s\"']+"
 )
+
+
+def canonical_netloc(parts: SplitResult) -> str:
+    """``host[:port]`` as every spelling of an origin agrees on: host lower case, IPv6
+    in brackets, user info and the scheme's default port left out. ``parts.port``
+    raises ``ValueError`` for a port that is not a number in range."""
+    host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    port = parts.port
+    return host if port in (None, DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"
 
 
 def host_key(url: str) -> str:

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from scraper.errors import ScraperError
 from scraper.parse import parse_page
+from scraper.records import ENTRY_FIELDS
 
 ENGINES = Path(__file__).resolve().parents[1] / "fixtures" / "engines"
-FIELDS = ("title", "url", "date", "author", "excerpt")
+FIELDS = ENTRY_FIELDS
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import pytest
 
 from scraper.fetch import Fetcher, FetchSettings
 
+from .scrape_process import Scrapes
 from .server import TestServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,14 @@ def site() -> Iterator[TestServer]:
     srv = TestServer(FIXTURES / "papermod" / "earlier").start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def scrapes(tmp_path: Path) -> Iterator[Scrapes]:
+    """``listing-archiver scrape`` subprocesses, killed at teardown if still running."""
+    runner = Scrapes(tmp_path)
+    yield runner
+    runner.stop_all()
 
 
 @pytest.fixture

@@ -15,26 +15,18 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 import requests
 
 from archive.schema import open_archive
 
 from .datasette_process import datasette_process
+from .scrape_process import DEADLINE, one, read, runs, wait_until
 from .server import serve_listing
-from .test_crash import DEADLINE, Scrapes, one, read, runs, wait_until
 
 PAGES, PER_PAGE = 10, 10
 TITLES = [f"Post {i:03d}" for i in range(PAGES * PER_PAGE, 0, -1)]
 STALL = 0.3  # a walk of the listing lasts about 3 s
 LOCKED = "database is locked"
-
-
-@pytest.fixture
-def scrapes(tmp_path: Path) -> Iterator[Scrapes]:
-    runner = Scrapes(tmp_path)
-    yield runner
-    runner.stop_all()
 
 
 def assert_every_post_once(db: Path) -> None:
