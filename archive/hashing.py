@@ -24,7 +24,11 @@ import unicodedata
 from typing import Protocol
 
 HASH_SCHEME = 1
-_TRAILING_ELLIPSES = re.compile(r"(?:\s*(?:\.{3,}|…|\[\s*(?:\.{3,}|…)\s*\]))+$")
+# Trailing ellipses, ``(?:\s*(?:\.{3,}|…|\[\s*(?:\.{3,}|…)\s*\]))+$``, matched at the
+# start of the reversed text: a search anchored only at ``$`` tries every position of
+# the text, and most excerpts end in a full stop (15 µs for a 350-character excerpt,
+# against well under 1 µs reversed).
+_TRAILING_ELLIPSES_REVERSED = re.compile(r"(?:(?:\.{3,}|…|\]\s*(?:\.{3,}|…)\s*\[)\s*)+")
 
 
 class Hashable(Protocol):
@@ -49,7 +53,9 @@ def normalise(value: str | None) -> str:
         value = unicodedata.normalize("NFC", value)
     text = " ".join(value.split())
     if text.endswith((".", "…", "]")):
-        text = _TRAILING_ELLIPSES.sub("", text)
+        cut = _TRAILING_ELLIPSES_REVERSED.match(text[::-1])
+        if cut:
+            text = text[: -cut.end()]
     return text
 
 

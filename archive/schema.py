@@ -152,6 +152,9 @@ def open_archive(path: str) -> Database:
     # Checkpoint (copy the WAL into the database, with a sync) every ~40 MB rather than
     # every 4 MB: a long walk commits a page at a time, and each checkpoint costs a sync.
     db.execute("pragma wal_autocheckpoint = 10000")
+    # Statement journals and the like in memory, not in a temporary file made and deleted
+    # per page (a page's statements need a few KB at most).
+    db.execute("pragma temp_store = memory")
     if db.journal_mode != "wal":
         db.enable_wal()
     migrations.apply(db)

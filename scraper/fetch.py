@@ -23,6 +23,7 @@ from tenacity.wait import wait_exponential_jitter
 
 from listing_archiver import PROJECT_URL, __version__
 
+from .deadlines import DEADLINES
 from .errors import (
     FetchError,
     HTTPStatusError,
@@ -186,14 +187,9 @@ class Fetcher:
             max=self.settings.backoff_max,
             jitter=self.settings.backoff_jitter,
         )
-
-    def get(
-        self, url: str, headers: Mapping[str, str] | None = None, *, accept_any: bool = False
-    ) -> FetchedPage:
-        """Fetch ``url``, retrying transient failures; raise a ``FetchError`` otherwise.
-        ``headers`` go with this request only (``If-None-Match``, ``If-Modified-Since``).
-        Only HTML is accepted unless ``accept_any`` (robots.txt is plain text)."""
-        retrying = Retrying(
+        # One policy for every request: tenacity keeps each call's state per thread,
+        # so the prefetching thread and the walk may both use it.
+        self._retrying = Retrying(
             stop=stop_after_attempt(self.settings.attempts),
             wait=self._wait,
             retry=retry_if_exception(_is_retryable),
@@ -201,7 +197,14 @@ class Fetcher:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        return retrying(self._get_once, url, dict(headers or {}), accept_any)
+
+    def get(
+        self, url: str, headers: Mapping[str, str] | None = None, *, accept_any: bool = False
+    ) -> FetchedPage:
+        """Fetch ``url``, retrying transient failures; raise a ``FetchError`` otherwise.
+        ``headers`` go with this request only (``If-None-Match``, ``If-Modified-Since``).
+        Only HTML is accepted unless ``accept_any`` (robots.txt is plain text)."""
+        return self._retrying(self._get_once, url, dict(headers or {}), accept_any)
 
     def close(self) -> None:
         self.session.close()
@@ -323,9 +326,7 @@ class _Watchdog:
     def __init__(self, response: requests.Response, seconds: float) -> None:
         self.fired = False
         self._response = response
-        self._timer = threading.Timer(seconds, self._cut)
-        self._timer.daemon = True
-        self._timer.start()
+        self._token = DEADLINES.arm(seconds, self._cut)
 
     def _cut(self) -> None:
         self.fired = True
@@ -339,7 +340,7 @@ class _Watchdog:
             pass  # already closed: the read has ended anyway
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        DEADLINES.disarm(self._token)
 
 
 def _describe(exc: requests.RequestException) -> str:

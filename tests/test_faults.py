@@ -14,6 +14,7 @@ import math
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from email.utils import formatdate
 from functools import partial
@@ -107,6 +108,16 @@ def test_a_5xx_burst_shorter_than_the_retries_is_ridden_out(server, fetcher):
     assert "fine" in fetcher.get(server.url("/burst")).text
     assert server.hits("/burst") == FAST.attempts == 4
     assert time.monotonic() - started < TIME_BOUND
+
+
+def test_one_fetcher_retries_on_two_threads_at_once_each_with_its_own_attempts(server, fetcher):
+    # The walk and its prefetching thread share a fetcher (and its retry policy).
+    server.route("/a", Reply(status=503), Reply(status=503), OK)
+    server.route("/b", Reply(status=503), Reply(status=503), Reply(status=503), OK)
+    with ThreadPoolExecutor(2) as pool:
+        pages = list(pool.map(fetcher.get, [server.url("/a"), server.url("/b")]))
+    assert all("fine" in page.text for page in pages)
+    assert (server.hits("/a"), server.hits("/b")) == (3, 4)
 
 
 def test_a_5xx_burst_longer_than_the_retries_fails_with_one_line(server, fetcher):

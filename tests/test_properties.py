@@ -115,6 +115,24 @@ def test_normalise_is_idempotent_when_its_result_does_not_end_in_an_ellipsis(tex
         assert normalise(once) == once
 
 
+# Scheme 1 as its docstring states it; normalise() matches the same ellipses reversed.
+SCHEME_1_ELLIPSES = re.compile(r"(?:\s*(?:\.{3,}|…|\[\s*(?:\.{3,}|…)\s*\]))+$")
+ellipsis_text = st.lists(
+    st.sampled_from(["a", "b.", " ", "..", "...", "....", "…", "[", "]", "[...]", "[ … ]", "\n"]),
+    max_size=12,
+).map("".join)
+
+
+@FAST
+@given(st.one_of(any_text, ellipsis_text))
+@example("cut… […]")
+@example("a. ...")
+@example("x [ .... ] . … ")
+def test_normalise_strips_exactly_what_the_scheme_1_expression_matches(text):
+    collapsed = " ".join(unicodedata.normalize("NFC", text).split())
+    assert normalise(text) == SCHEME_1_ELLIPSES.sub("", collapsed)
+
+
 @FAST
 @given(any_text)
 def test_normalise_leaves_no_edge_whitespace_no_whitespace_runs_and_nfc_text(text):
