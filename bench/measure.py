@@ -9,7 +9,9 @@ pages, so they isolate those two costs from fetching and start-up.
 
 from __future__ import annotations
 
+import compileall
 import http.client
+import importlib
 import sqlite3
 import statistics
 import sys
@@ -98,6 +100,11 @@ class Bench:
     def setup(self) -> None:
         progress(f"generating {self.config.pages} pages and starting the server process")
         self.launcher = Launcher()
+        _compile_bytecode()
+        self.samples.notes.append(
+            "the tool's bytecode is compiled before the runs, as pip does when it installs"
+            " a wheel (Scrapy's was compiled when the bench extra was installed)"
+        )
         floor = self._run(["true"]).max_rss_mib
         self.samples.notes.append(
             f"e: every child is started by a small launcher process, so a child's peak RSS"
@@ -372,6 +379,15 @@ class Bench:
         finally:
             self.close()
         return self.samples
+
+
+def _compile_bytecode() -> None:
+    """Compile the tool's modules where they are imported from, as pip does when it
+    installs a wheel. Scrapy's were compiled when the bench extra was installed; an
+    editable checkout's would otherwise be compiled at every start of the tool wherever
+    PYTHONDONTWRITEBYTECODE is set (as on this machine)."""
+    for name in ("scraper", "archive", "listing_archiver"):
+        compileall.compile_dir(Path(importlib.import_module(name).__path__[0]), quiet=1)
 
 
 def _alternate(a: Callable[[], None], b: Callable[[], None], a_first: bool) -> None:

@@ -18,8 +18,6 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-import soupsieve
-
 from scraper.errors import ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
@@ -319,6 +317,8 @@ def _selector(key: str, value: object) -> str:
         if "%" not in value:
             raise _Invalid(f"expected a strptime format such as '%d.%m.%Y', got {_show(value)}")
         return value
+    import soupsieve  # only when a sources file has selectors to check
+
     try:
         soupsieve.compile(value)
     except soupsieve.SelectorSyntaxError as exc:

@@ -38,12 +38,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bs4.element import Tag
-
-from .select import LxmlElement
+from .select import LxmlElement, is_lxml
 from .text import clean_text
+
+if TYPE_CHECKING:
+    from bs4.element import Tag
 
 MACHINE_DATE_ATTRS = ("datetime", "content", "title")
 # Languages dateparser may read visible text in. Every language added is more words
@@ -171,8 +172,10 @@ def _machine_date(tag: Tag | LxmlElement) -> date | None:
 def _nested_time(element: Tag | LxmlElement) -> Tag | LxmlElement | None:
     """The first ``<time>`` inside ``element``: a plain walk, several times faster than
     ``find("time")``, which matters since this runs for every entry."""
-    if not isinstance(element, Tag):
+    if is_lxml(element):
         return next(element.iterdescendants("time"), None)
+    from bs4.element import Tag
+
     for node in element.descendants:
         if isinstance(node, Tag) and node.name == "time":
             return node
@@ -383,5 +386,5 @@ def _page_language(element: Tag | LxmlElement) -> str | None:
         value = node.get("lang") or node.get("xml:lang")
         if isinstance(value, str) and value.strip():
             return value
-        node = node.parent if isinstance(node, Tag) else node.getparent()
+        node = node.getparent() if is_lxml(node) else node.parent
     return None

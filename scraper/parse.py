@@ -14,10 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
-
-from bs4 import BeautifulSoup
-from bs4.element import Tag
+from typing import TYPE_CHECKING, Any
 
 from .dates import extract_date
 from .errors import NoEntriesError, NoProfileMatch
@@ -27,6 +24,7 @@ from .select import (
     LxmlDocument,
     LxmlElement,
     compile_selector,
+    is_lxml,
     parse_html,
     select,
     select_one,
@@ -93,8 +91,12 @@ def parse_page(
     return ParsedPage(name, entries, next_urls)
 
 
-# What selectors run on: an lxml document (ElementTree) or a BeautifulSoup.
-Document = LxmlDocument | BeautifulSoup
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+    from bs4.element import Tag
+
+    # What selectors run on: an lxml document (ElementTree) or a BeautifulSoup.
+    Document = LxmlDocument | BeautifulSoup
 
 
 class PageTrees:
@@ -108,6 +110,8 @@ class PageTrees:
     @property
     def soup(self) -> BeautifulSoup:
         if self._soup is None:
+            from bs4 import BeautifulSoup  # only for pages the fast path does not read
+
             self._soup = BeautifulSoup(self.html, "lxml")
         return self._soup
 
@@ -227,13 +231,15 @@ def _author(element: Tag | LxmlElement | None) -> str | None:
 def _avatar_alt(element: Tag | LxmlElement) -> Any:
     """The alt text of ``element`` if it is an image, else of the first image inside
     it that has one (even empty)."""
-    if isinstance(element, Tag):
-        avatar = element if element.name == "img" else element.find("img", alt=True)
-        return avatar.get("alt") if isinstance(avatar, Tag) else None
-    if element.tag == "img":
-        return element.get("alt")
-    images = element.iterdescendants("img")
-    return next((img.get("alt") for img in images if "alt" in img.attrib), None)
+    if is_lxml(element):
+        if element.tag == "img":
+            return element.get("alt")
+        images = element.iterdescendants("img")
+        return next((img.get("alt") for img in images if "alt" in img.attrib), None)
+    from bs4.element import Tag
+
+    avatar = element if element.name == "img" else element.find("img", alt=True)
+    return avatar.get("alt") if isinstance(avatar, Tag) else None
 
 
 def _markup_text(markup: str) -> str | None:

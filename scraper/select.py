@@ -41,10 +41,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from string import ascii_lowercase, ascii_uppercase
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
-from bs4.builder import HTMLTreeBuilder
-from bs4.element import Tag
 from cssselect import GenericTranslator, HTMLTranslator, SelectorError
 from cssselect.parser import (
     Attrib,
@@ -58,6 +56,9 @@ from cssselect.parser import (
 )
 from cssselect.xpath import ExpressionError, XPathExpr
 from lxml import etree  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:  # bs4 is imported only by pages that need it: a profile walk does not
+    from bs4.element import Tag
 
 # lxml ships no type information: its elements and trees are Any at this boundary.
 LxmlElement: TypeAlias = Any
@@ -75,8 +76,20 @@ HTML_CASE_INSENSITIVE_ATTRIBUTES = frozenset(
     )
 )  # fmt: skip
 # Attributes BeautifulSoup splits into tokens, per element ("*": every element).
+# HTMLTreeBuilder.DEFAULT_CDATA_LIST_ATTRIBUTES, copied so that the fast path does not
+# import bs4 (tests/test_fastpath.py checks the copy against it).
 _LIST_ATTRIBUTES: dict[str, set[str]] = {
-    tag: set(names) for tag, names in HTMLTreeBuilder.DEFAULT_CDATA_LIST_ATTRIBUTES.items()
+    "*": {"class", "accesskey", "dropzone"},
+    "a": {"rel", "rev"},
+    "link": {"rel", "rev"},
+    "td": {"headers"},
+    "th": {"headers"},
+    "form": {"accept-charset"},
+    "object": {"archive"},
+    "area": {"rel"},
+    "icon": {"sizes"},
+    "iframe": {"sandbox"},
+    "output": {"for"},
 }
 # Whitespace BeautifulSoup splits tokens at (Python's \s) that XPath can name, besides
 # the four normalize-space() handles.
@@ -274,18 +287,24 @@ def compile_selector(css: str) -> CompiledSelector | None:
         return None
 
 
+def is_lxml(node: object) -> TypeGuard[LxmlElement | LxmlDocument]:
+    """An lxml element or document (the fast path's tree) rather than BeautifulSoup's.
+    Asked this way round so that telling them apart needs no bs4 import."""
+    return isinstance(node, etree._Element | etree._ElementTree)
+
+
 def select(scope: Tag | LxmlElement | LxmlDocument, css: str) -> list[Any]:
     """Elements matching ``css`` inside ``scope`` (never ``scope`` itself), in document
     order: soupsieve on a BeautifulSoup tag, compiled XPath on lxml. Selecting from an
     lxml ElementTree searches the whole document, as selecting from a BeautifulSoup does."""
-    if isinstance(scope, Tag):
+    if not is_lxml(scope):
         return list(scope.select(css))
     return _evaluate(scope, css, first=False)
 
 
 def select_one(scope: Tag | LxmlElement | LxmlDocument, css: str) -> Any | None:
     """The first element ``select`` would give, or None."""
-    if isinstance(scope, Tag):
+    if not is_lxml(scope):
         return scope.select_one(css)
     found = _evaluate(scope, css, first=True)
     return found[0] if found else None

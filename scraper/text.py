@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bs4.element import NavigableString, PageElement, PreformattedString, Tag
 from lxml import etree  # type: ignore[import-untyped]
 
-from .select import LxmlElement, select
+from .select import LxmlElement, is_lxml, select
+
+if TYPE_CHECKING:
+    from bs4.element import PageElement, Tag
 
 # Text in these elements is never visible.
 HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "title"})
@@ -74,10 +76,10 @@ def clean_text(element: Tag | LxmlElement | None, skip: Sequence[Any] = ()) -> s
     if element is None:
         return None
     skip_ids = {id(tag) for tag in skip}
-    if isinstance(element, Tag):
-        raw = "".join(visible_strings(element, skip_ids))
-    else:
+    if is_lxml(element):
         raw = "".join(lxml_visible_strings(element, skip_ids))
+    else:
+        raw = "".join(visible_strings(element, skip_ids))
     return normalise_text(raw)
 
 
@@ -97,7 +99,7 @@ def clean_excerpt(
     if element is None:
         return None
     skip = [tag for selector in exclude for tag in select(element, selector)]
-    links = element.find_all("a") if isinstance(element, Tag) else element.iterdescendants("a")
+    links = element.iterdescendants("a") if is_lxml(element) else element.find_all("a")
     skip += [a for a in links if READ_MORE.match(clean_text(a) or "")]
     text = clean_text(element, skip)
     if text and title and text.startswith(title) and len(text) > len(title):
@@ -107,6 +109,8 @@ def clean_excerpt(
 
 def visible_strings(root: Tag, skip: set[int] | frozenset[int] = frozenset()) -> Iterator[str]:
     """Iterative, so deeply nested (or malformed) markup cannot exhaust the stack."""
+    from bs4.element import NavigableString, PreformattedString, Tag
+
     stack: list[PageElement | str] = list(reversed(root.contents))
     while stack:
         node = stack.pop()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 import soupsieve.css_parser
 from bs4 import BeautifulSoup
+from bs4.builder import HTMLTreeBuilder
 from bs4.element import Tag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +33,7 @@ from scraper.errors import NoEntriesError, ScraperError
 from scraper.parse import fast_path_supports, next_page_urls, parse_page
 from scraper.profile import PROFILES, SELECTOR_FIELDS, Profile, get_profile
 from scraper.select import (
+    _LIST_ATTRIBUTES,
     HTML_CASE_INSENSITIVE_ATTRIBUTES,
     compile_selector,
     parse_html,
@@ -128,6 +132,27 @@ def test_every_builtin_profile_selector_compiles_for_the_fast_path(name):
 
 def test_case_insensitive_attributes_are_soupsieves():
     assert HTML_CASE_INSENSITIVE_ATTRIBUTES == soupsieve.css_parser.HTML_CASE_INSENSITIVE_ATTRIBUTES
+
+
+def test_the_token_list_attributes_are_beautifulsoups():
+    expected = HTMLTreeBuilder.DEFAULT_CDATA_LIST_ATTRIBUTES
+    assert {tag: set(names) for tag, names in expected.items()} == _LIST_ATTRIBUTES
+
+
+def test_a_walk_of_a_profiled_site_never_imports_beautifulsoup(site, tmp_path):
+    # bs4 and soupsieve take a sixth of the tool's start-up; only pages the fast path
+    # cannot read (and charsets UTF-8 does not cover) need them.
+    code = (
+        "import sys\n"
+        "from listing_archiver.cli import cli\n"
+        f"cli(['scrape', {site.url('/')!r}, '--db', {str(tmp_path / 'a.db')!r}, '--delay', '0'],"
+        " standalone_mode=False)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bs4', 'soupsieve')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "17 new" in done.stdout
+    assert done.stdout.splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize("page", ENGINE_PAGES, ids=[_name(p) for p in ENGINE_PAGES])

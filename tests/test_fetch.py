@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from bs4.dammit import UnicodeDammit
 
 from listing_archiver import PROJECT_URL, __version__
 from scraper.errors import HTTPStatusError, ResponseTooLarge, TransportError
@@ -146,6 +147,22 @@ def test_politeness_delay_spaces_requests_to_one_host(server):
 def test_decodes_by_http_charset_then_bom_then_meta_then_detection(body, content_type, expected):
     text, _ = decode_html(body, content_type)
     assert expected in text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>Grüße — “quoted” 東京</p>".encode(),
+        "\ufeff<p>a BOM to strip</p>".encode(),
+        b"<p>caf\xe9: not UTF-8 after all</p>",
+        "<p>utf-16 with its BOM</p>".encode("utf-16"),
+    ],
+)
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", "utf8"])
+def test_a_page_said_to_be_utf8_decodes_as_unicodedammit_decodes_it(body, charset):
+    dammit = UnicodeDammit(body, known_definite_encodings=[charset.lower()], is_html=True)
+    expected = (dammit.unicode_markup, dammit.original_encoding)
+    assert decode_html(body, f"text/html; charset={charset}") == expected
 
 
 def test_decoding_over_the_wire_ignores_iso_8859_1_default(server, fetcher):
