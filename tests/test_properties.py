@@ -13,7 +13,7 @@ import json
 import re
 import sys
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -23,6 +23,7 @@ from archive.hashing import content_hash, normalise
 from scraper.errors import ParseError
 from scraper.parse import parse_page
 from scraper.records import Entry
+from scraper.urls import absolute_http_url
 
 from .server import html_page, papermod_entry
 
@@ -548,3 +549,43 @@ def test_a_lone_surrogate_escaped_in_json_ld_never_reaches_an_entry():
     assert [found.title for found in parsed.entries] == ["Half \ufffd a pair", "B"]
     for found in parsed.entries:
         content_hash(found)  # hashable, hence storable: UTF-8 all through
+
+
+# --- absolute_http_url: its shortcut for plain links is urljoin's answer ---------------------
+
+
+def urljoin_reference(href: str, page_url: str) -> str | None:
+    """absolute_http_url without its shortcut: urljoin, then the same checks."""
+    href = href.strip()
+    if not href or href == "#":
+        return None
+    try:
+        url = urljoin(page_url, href)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+link_text = st.lists(
+    st.sampled_from(
+        ["http", "https", "HTTP", "ftp", ":", "//", "/", ".", "..", "a", "É", "é", "-", "_", "~",
+         "%2F", "?", "#", ";", "@", "u:p@", "[", "]", " ", "\t", "80", ":99999", ":8080", "=&"]
+    ),
+    max_size=10,
+).map("".join)  # fmt: skip
+page_urls = st.sampled_from(
+    ["http://example.com/page/2/", "https://Example.COM:8443/blog/", "http://u:p@h.test/a/b",
+     "http://h.test:99999/", "ftp://h.test/", "http://[::1]:8080/p", "https://h.test"]
+)  # fmt: skip
+
+
+@settings(FAST, max_examples=1000)
+@given(link_text, page_urls)
+@example("/posts/a-b_c~d/", "http://127.0.0.1:8000/page/2/")
+@example("https://host:65536/x", "http://h.test/")
+@example("//other.test/x", "https://h.test/")
+@example("/./x/../y", "http://h.test/a/")
+def test_plain_links_resolve_exactly_as_urljoin_resolves_them(href, page_url):
+    assert absolute_http_url(href, page_url) == urljoin_reference(href, page_url)
