@@ -44,7 +44,6 @@ class Counters:
     ok: int = 0
     not_modified: int = 0
     not_found: int = 0
-    bytes_sent: int = 0
 
 
 class _Site:
@@ -88,7 +87,6 @@ class _Site:
             counters.ok += 1
         if head_only:
             response = response[: response.index(b"\r\n\r\n") + 4]
-        counters.bytes_sent += len(response)
         return response
 
     def stats(self, reset: bool) -> bytes:

@@ -158,11 +158,6 @@ def generate_site(spec: SiteSpec) -> dict[str, bytes]:
     return pages
 
 
-def site_posts(spec: SiteSpec) -> list[Post]:
-    """The posts of ``spec``, newest first, as ``generate_site`` lays them out."""
-    return _posts(spec, random.Random(f"{spec.seed}:{spec.site_id}"))
-
-
 def _posts(spec: SiteSpec, rng: random.Random) -> list[Post]:
     """Newest first, one every day or two, with unique titles (no two posts alike)."""
     day = date(2025, 10, 31)

@@ -181,20 +181,11 @@ def extract_entry(
     )
 
 
-def next_page_urls(document: Document, page_url: str, profile: Profile) -> Iterator[str]:
-    """Candidate next-page URLs, best first: the profile's link (it knows the theme:
-    MkDocs, say, points rel=next at the next page of the *site*), rel=next, link text.
-
-    Lazy by tier: a tier's pass over the document happens only when the caller reads
-    past the candidates of the tiers before it (``parse_page`` stops at the first tier
-    that has any)."""
-    for tier in next_page_tiers(document, page_url, profile):
-        yield from tier
-
-
 def next_page_tiers(document: Document, page_url: str, profile: Profile) -> Iterator[list[str]]:
-    """``next_page_urls`` tier by tier: each tier's new absolute URLs (maybe none), found
-    when the tier is asked for."""
+    """Candidate next-page URLs, tier by tier, best first: the profile's link (it knows
+    the theme: MkDocs, say, points rel=next at the next page of the *site*), rel=next,
+    link text. Each tier's new absolute URLs (maybe none) are found only when the tier
+    is asked for (``parse_page`` stops at the first tier that has any)."""
     seen: set[str] = set()
     tiers: list[Callable[[], Iterable[Any]]] = [
         lambda: (tag for selector in profile.next for tag in select(document, selector)),

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 import scraper.parse as parse_module
 from scraper.dates import extract_date
 from scraper.errors import NoEntriesError, ScraperError
-from scraper.parse import fast_path_supports, next_page_urls, parse_page
+from scraper.parse import fast_path_supports, next_page_tiers, parse_page
 from scraper.profile import PROFILES, SELECTOR_FIELDS, Profile, get_profile
 from scraper.select import (
     _LIST_ATTRIBUTES,
@@ -546,7 +546,8 @@ def test_next_urls_hold_the_best_tier_that_has_candidates_and_the_generator_all_
         head='<link rel="next" href="/elsewhere/">',
     ).replace("</main>", '<a href="/older/">Older posts</a></main>')
     assert parse_page(page, BASE).next_urls == ("https://example.org/page/2/",)
-    assert list(next_page_urls(tree_of(page), BASE, get_profile("papermod"))) == [
+    tiers = next_page_tiers(tree_of(page), BASE, get_profile("papermod"))
+    assert [url for tier in tiers for url in tier] == [
         "https://example.org/page/2/",
         "https://example.org/elsewhere/",
         "https://example.org/older/",
