@@ -16,7 +16,7 @@ import unicodedata
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from archive.hashing import content_hash, normalise
@@ -194,6 +194,9 @@ def test_content_hash_ignores_which_trailing_ellipsis_a_listing_appends(field, t
 @example("excerpt", "Great read…", (" ", "[…]"))
 def test_content_hash_ignores_an_appended_ellipsis_even_after_the_texts_own(field, text, variant):
     gap, mark = variant
+    # "Wait." cut with "..." and no gap reads "Wait....": the text's dot and the mark's
+    # are one run, which no reader can split (hypothesis found "." + "...").
+    assume(gap or not (text.endswith(".") and mark.startswith(".")))
     assert content_hash(entry(**{field: text + gap + mark})) == content_hash(entry(**{field: text}))
 
 
