@@ -144,7 +144,8 @@ def _merge(db: Database, group: list[Rehashed]) -> None:
         max(r.last_run for r in rows),
     )
     # Deleting fires the full-text index's delete trigger: the index loses exactly them.
-    db.execute(f"delete from posts where rowid in ({marks})", [r.rowid for r in rows[1:]])
+    doomed = [r.rowid for r in rows[1:]]
+    db.execute(f"delete from posts where rowid in ({', '.join('?' * len(doomed))})", doomed)
     _update(db, group[0], counts)
 
 
