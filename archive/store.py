@@ -142,7 +142,9 @@ def save_page(
     now = now or utc_now()
     items = identify(entries) if identified is None else identified
     digests = [item.digest for item in items]
-    by_hash = {item.digest: item.entry for item in items}
+    by_hash: dict[str, Entry] = {}
+    for item in items:  # a version twice on one page: stored as first listed (its URL form)
+        by_hash.setdefault(item.digest, item.entry)
     key_of = {item.digest: item.key for item in items}
     fields_of = {item.digest: item.fields for item in items}
     with db.atomic():
