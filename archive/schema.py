@@ -136,6 +136,34 @@ def m004_full_text_search(db: Database) -> None:
     )
 
 
+SAME_CONTENT_VIEW = """
+select
+  p.fields_hash, g.posts, p.post_key, p.url, p.title, p.source, p.first_seen, p.content_hash
+from posts p
+join (
+  select fields_hash, count(distinct post_key) as posts from posts
+  group by fields_hash having count(distinct post_key) > 1
+) g on g.fields_hash = p.fields_hash
+order by p.fields_hash, p.first_seen, p.rowid
+"""
+
+
+@migrations()
+def m005_hash_scheme_2(db: Database) -> None:
+    """Hash scheme 2, a post is its URL (``archive.hashing``): every row rehashed in
+    place (``archive.rehash``), ``fields_hash`` (the content alone) stored and indexed,
+    and the ``same_content`` view listing posts that show identical content under
+    different keys. Safe to run again: on a scheme-2 archive it changes nothing."""
+    from .rehash import rehash_posts
+
+    posts = db.table("posts")
+    if "fields_hash" not in posts.columns_dict:
+        posts.add_column("fields_hash", str)  # archive.hashing.fields_hash
+    posts.create_index(["fields_hash"], if_not_exists=True)
+    rehash_posts(db)
+    db.create_view("same_content", SAME_CONTENT_VIEW, ignore=True)
+
+
 BUSY_TIMEOUT_MS = 10_000  # how long a write waits for a reader (e.g. Datasette) to let go
 
 

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from scraper.records import Entry
 
-from .hashing import HASH_SCHEME, content_hash
+from .hashing import HASH_SCHEME, fields_hash, version_hash
 from .identity import post_key
 
 
@@ -99,20 +99,23 @@ def page_validators(db: Database, url: str) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Identified:
-    """An entry with its content hash and post key, worked out before the write."""
+    """An entry with its content hash, post key and fields hash, worked out before the
+    write."""
 
     entry: Entry
     digest: str
     key: str
+    fields: str  # archive.hashing.fields_hash: the content without the URL
 
 
 def identify(entries: Sequence[Entry]) -> list[Identified]:
     """Hash and key each entry. Pure, so a walk computes it on its own thread while the
     writer thread is busy with the previous page: the writer is a run's critical path."""
     identified = []
-    for entry in entries:
-        digest = content_hash(entry)
-        identified.append(Identified(entry, digest, post_key(entry.url, digest)))
+    for entry in entries:  # archive.hashing.content_hash, keeping its parts: each once
+        fields = fields_hash(entry)
+        key = post_key(entry.url, fields)
+        identified.append(Identified(entry, version_hash(key, fields), key, fields))
     return identified
 
 
@@ -139,14 +142,25 @@ def save_page(
     now = now or utc_now()
     items = identify(entries) if identified is None else identified
     digests = [item.digest for item in items]
-    by_hash = {item.digest: item.entry for item in items}
+    by_hash: dict[str, Entry] = {}
+    for item in items:  # a version twice on one page: stored as first listed (its URL form)
+        by_hash.setdefault(item.digest, item.entry)
     key_of = {item.digest: item.key for item in items}
+    fields_of = {item.digest: item.fields for item in items}
     with db.atomic():
         first_runs = _first_runs(db, list(by_hash))
         keys = {d: key_of[d] for d in by_hash if d not in first_runs}
         known_keys = _existing_keys(db, list(set(keys.values())))
         new_rows = [
-            _row(digest, by_hash[digest], key, source=source, run_id=run_id, now=now)
+            _row(
+                digest,
+                by_hash[digest],
+                key,
+                fields_of[digest],
+                source=source,
+                run_id=run_id,
+                now=now,
+            )
             for digest, key in keys.items()
         ]
         if new_rows:
@@ -311,11 +325,12 @@ def _insert(db: Database, table: str, rows: list[dict[str, object]]) -> None:
 
 
 def _row(
-    digest: str, entry: Entry, key: str, *, source: str, run_id: int, now: str
+    digest: str, entry: Entry, key: str, fields: str, *, source: str, run_id: int, now: str
 ) -> dict[str, object]:
     return {
         "content_hash": digest,
         "post_key": key,
+        "fields_hash": fields,
         "hash_version": HASH_SCHEME,
         "url": entry.url,
         "title": entry.title,

@@ -41,7 +41,8 @@ def _with(**changes):
         _with(excerpt="Some words here …"),
         _with(excerpt="Some words here"),
         _with(excerpt="Some   words\u00a0here [...]"),
-        _with(url="https://b.example/moved?utm_source=x"),  # the URL is not content
+        _with(url="https://a.example/p/1/?utm_source=x#comments"),
+        _with(url="http://www.a.example/p/1;jsessionid=A1B2?PHPSESSID=9&sid=3"),
     ],
 )
 def test_hash_ignores_presentation_variants(variant):
@@ -56,6 +57,9 @@ def test_hash_ignores_presentation_variants(variant):
         _with(author="Bob"),
         _with(excerpt="Other words here ..."),
         _with(author=None),
+        _with(url="https://b.example/p/1"),  # scheme 2: a post is its URL
+        _with(url="https://a.example/p/2"),
+        _with(url=None),
     ],
 )
 def test_hash_changes_with_any_real_content_change(variant):

@@ -1,7 +1,8 @@
 """Properties of the content hash and of the parser, checked on generated inputs (Hypothesis).
 
 The hash must see through what listings vary without changing a post (whitespace, Unicode
-normal form, the ellipsis a listing appends to a cut excerpt) and must see any real edit.
+normal form, the ellipsis a listing appends to a cut excerpt) and must see any real edit;
+every form of one link is one post, and two posts' links never hash alike (scheme 2).
 The parser reads HTML that a site controls: whatever the markup, it may only fail with a
 ``ParseError`` and may only hand out http(s) URLs.
 """
@@ -13,13 +14,15 @@ import json
 import re
 import sys
 import unicodedata
+from dataclasses import replace
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from archive.hashing import content_hash, normalise
+from archive.identity import _canonical_general, canonical_url
 from scraper.errors import ParseError
 from scraper.parse import parse_page
 from scraper.records import Entry
@@ -194,6 +197,9 @@ def test_content_hash_ignores_which_trailing_ellipsis_a_listing_appends(field, t
 @example("excerpt", "Great read…", (" ", "[…]"))
 def test_content_hash_ignores_an_appended_ellipsis_even_after_the_texts_own(field, text, variant):
     gap, mark = variant
+    # "Wait." cut with "..." and no gap reads "Wait....": the text's dot and the mark's
+    # are one run, which no reader can split (hypothesis found "." + "...").
+    assume(gap or not (text.endswith(".") and mark.startswith(".")))
     assert content_hash(entry(**{field: text + gap + mark})) == content_hash(entry(**{field: text}))
 
 
@@ -232,6 +238,73 @@ def test_content_hash_changes_when_text_moves_to_the_next_field(index, kept, mov
 
 def _fields(post: Entry) -> dict[str, str | None]:
     return {f: getattr(post, f) for f in FIELDS}
+
+
+# --- content_hash, scheme 2: a post is its URL -----------------------------------------------
+
+host_label = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
+hosts = st.lists(host_label, min_size=2, max_size=3).map(".".join)
+path_char = st.sampled_from("abcXYZ019-._~!$&'()*+,=:@%é")
+segment = st.text(path_char, min_size=1, max_size=6)
+paths = st.lists(segment, max_size=3).map(lambda parts: "/" + "/".join(parts))
+ports = st.none() | st.sampled_from([80, 443, 8080]) | st.integers(1, 65535)
+
+
+@st.composite
+def plain_urls(draw: st.DrawFn) -> str:
+    """Links in the shape canonical_url reads without urlsplit, upper case and www. too."""
+    scheme = draw(st.sampled_from(["http", "https"]))
+    host = draw(hosts)
+    host = ("www." if draw(st.booleans()) else "") + host
+    host = host.upper() if draw(st.booleans()) else host
+    port = draw(ports)
+    netloc = host if port is None else f"{host}:{port}"
+    path = draw(st.none() | paths)
+    slash = "/" if path and draw(st.booleans()) else ""
+    return f"{scheme}://{netloc}{path or ''}{slash}"
+
+
+@FAST
+@given(plain_urls())
+@example("http://www.example.org:80")
+@example("https://WWW.A.B:443/x/")
+@example("http://www.localhost.x:0080/")
+def test_canonical_url_shortcut_gives_the_general_answer(url):
+    assert canonical_url(url) == _canonical_general(url)
+
+
+@st.composite
+def url_forms(draw: st.DrawFn, host: str, path: str) -> str:
+    """One link to ``host`` + ``path`` as a listing may write it."""
+    scheme = draw(st.sampled_from(["http", "https", "HTTPS"]))
+    netloc = draw(st.sampled_from([host, f"www.{host}", host.upper()]))
+    port = {"http": ":80", "https": ":443", "HTTPS": ""}[scheme] if draw(st.booleans()) else ""
+    session = draw(st.sampled_from(["", ";jsessionid=0AF3", ";JSESSIONID=x"]))
+    params = draw(
+        st.lists(
+            st.sampled_from(["utm_source=rss", "UTM_Medium=x", "fbclid=1", "sid=9", "PHPSESSID=a"]),
+            max_size=3,
+        )
+    )
+    query = "?" + "&".join(params) if params else ""
+    fragment = draw(st.sampled_from(["", "#top", "#comments"]))
+    slash = "/" if draw(st.booleans()) else ""
+    return f"{scheme}://{netloc}{port}{path}{slash}{session}{query}{fragment}"
+
+
+@FAST
+@given(entries, hosts, paths, st.data())
+def test_content_hash_is_the_same_for_every_form_of_one_link(post, host, path, data):
+    one, other = (data.draw(url_forms(host, path)) for _ in range(2))
+    assert content_hash(replace(post, url=one)) == content_hash(replace(post, url=other))
+
+
+@FAST
+@given(entries, st.one_of(st.none(), plain_urls()), plain_urls())
+def test_identical_fields_at_two_posts_urls_never_share_a_hash(post, url_a, url_b):
+    keys = {canonical_url(url_a) if url_a else None, canonical_url(url_b)}
+    if len(keys) == 2:
+        assert content_hash(replace(post, url=url_a)) != content_hash(replace(post, url=url_b))
 
 
 # --- parse_page on arbitrary markup --------------------------------------------------------------

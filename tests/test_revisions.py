@@ -27,13 +27,22 @@ REMOVED = "Visualizing Attention Maps of Vision Transformers"
     ("url", "canonical"),
     [
         ("HTTPS://Blog.Example.ORG:443/Post/A/", "https://blog.example.org/Post/A"),
-        ("http://blog.example.org:80/", "http://blog.example.org/"),
-        ("http://blog.example.org:8080/p", "http://blog.example.org:8080/p"),
+        ("http://blog.example.org:80/", "https://blog.example.org/"),  # http and https: one
+        ("http://blog.example.org:8080/p", "https://blog.example.org:8080/p"),
         (
             "https://b.org/p/?utm_source=rss&utm_Medium=x&id=3&fbclid=1&gclid=2#top",
             "https://b.org/p?id=3",
         ),
         ("https://b.org/p?b=2&a=1", "https://b.org/p?b=2&a=1"),  # other parameters kept, in order
+        ("http://www.b.org/p/", "https://b.org/p"),  # a leading www. is dropped
+        ("https://WWW.b.org:8443/p", "https://b.org:8443/p"),
+        ("https://www.localhost/p", "https://www.localhost/p"),  # no dotted name would remain
+        ("https://wwwb.org/p", "https://wwwb.org/p"),
+        ("https://b.org/p;jsessionid=0AF3B2C1?id=3", "https://b.org/p?id=3"),
+        ("https://b.org/p/;JSESSIONID=0AF3/", "https://b.org/p"),
+        ("https://b.org/p?JSESSIONID=1&Sid=2&phpsessid=3&page=2", "https://b.org/p?page=2"),
+        ("https://b.org/p;v=2", "https://b.org/p;v=2"),  # other path parameters kept
+        ("https://b.org/p?side=1&sids=2", "https://b.org/p?side=1&sids=2"),
     ],
 )
 def test_post_key_is_the_canonical_url(url, canonical):
@@ -98,7 +107,7 @@ def test_a_link_with_tracking_parameters_is_the_same_post(site, db_path):
         )
     )
     assert len(rows) == 1
-    assert rows[0]["post_key"] == site.url("/post/experiments-in-sqlite")
+    assert rows[0]["post_key"] == canonical_url(site.url("/post/experiments-in-sqlite"))
     assert rows[0]["times_seen"] == 3
 
 
@@ -173,7 +182,8 @@ def test_history_prints_versions_oldest_first_with_what_changed(site, db_path):
     result = CliRunner().invoke(cli, ["history", str(db_path), url])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith(f"{site.url('/post/mixed-precision-training')}: 2 versions")
+    key = canonical_url(site.url("/post/mixed-precision-training"))
+    assert out.startswith(f"{key}: 2 versions")
     assert out.index("Version 1:") < out.index("Version 2:")
     assert f"  title: {EDITED_OLD}" in out
     assert f"changed title: '{EDITED_OLD}' → '{EDITED_NEW}'" in out
