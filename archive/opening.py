@@ -200,13 +200,11 @@ def _connect(path: str, mode: str) -> sqlite3.Connection:
 def _describe(connection: sqlite3.Connection, path: str) -> ArchiveFile:
     """Classify an open database: nothing yet, an archive, or another program's."""
     try:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                "select name from sqlite_master where type = 'table' "
-                "and name not like 'sqlite\\_%' escape '\\' order by name"
-            )
-        ]
+        objects = connection.execute(
+            "select type, name from sqlite_master where name not like 'sqlite\\_%' escape '\\' "
+            "order by name"
+        ).fetchall()
+        tables = [name for kind, name in objects if kind == "table"]
         applied = _applied(connection) if migrations.migrations_table in tables else ()
         application_id = int(connection.execute("pragma application_id").fetchone()[0])
     except sqlite3.OperationalError as exc:  # cannot open or lock: not about its content
@@ -214,11 +212,11 @@ def _describe(connection: sqlite3.Connection, path: str) -> ArchiveFile:
     except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
         what = f"looks like a SQLite database but cannot be read ({exc})"
         raise NotAnArchive(path, what) from None
-    if tables and not applied:
+    if objects and not applied:  # a view or trigger alone would break the migrations too
+        kind, name = objects[0]
+        listed = f"tables: {', '.join(tables)}" if tables else f"no tables, but the {kind} {name}"
         raise NotAnArchive(
-            path,
-            "is a SQLite database but not a listing-archiver archive "
-            f"(tables: {', '.join(tables)})",
+            path, f"is a SQLite database but not a listing-archiver archive ({listed})"
         )
     return ArchiveFile(path, applied, application_id)
 
