@@ -114,8 +114,7 @@ def open_reader(path: str) -> Database:
         if not found.is_archive:
             raise NotAnArchive(path, "is an empty SQLite database, not a listing-archiver archive")
         _refuse_unknown_migrations(found)
-        pending = [name for name in known_migrations() if name not in found.applied]
-        if pending:
+        if pending := _pending(found):
             raise ArchiveTooOld(path, pending)
     except BaseException:
         connection.close()
@@ -132,7 +131,7 @@ def upgrade_archive(path: str) -> list[str]:
             path, "holds no listing-archiver archive yet: nothing to upgrade (scrape creates one)"
         )
     _refuse_unknown_migrations(found)
-    pending = [name for name in known_migrations() if name not in found.applied]
+    pending = _pending(found)
     if pending:
         open_writer(path).close()
     return pending
@@ -234,6 +233,10 @@ def _refuse_unknown_migrations(found: ArchiveFile) -> None:
     unknown = [name for name in found.applied if name not in known]
     if unknown:
         raise ArchiveTooNew(found.path, unknown)
+
+
+def _pending(found: ArchiveFile) -> list[str]:
+    return [name for name in known_migrations() if name not in found.applied]
 
 
 def _own_files(path: str) -> list[Path]:
