@@ -133,7 +133,7 @@ def test_upgrade_applies_what_is_pending_then_is_a_no_op(old_archive):
     )
 
 
-def test_upgrade_waits_for_no_one_on_a_locked_archive_and_exits_3(old_archive):
+def test_upgrade_on_a_locked_archive_exits_3_and_changes_nothing(old_archive):
     before = state(old_archive)
     with archive_lock(old_archive):
         result = CliRunner().invoke(cli, ["upgrade", str(old_archive)])
