@@ -1,7 +1,14 @@
 """The archive's exceptions.
 
 ArchiveError
-└── ArchiveBusy      another run holds the archive's lock
+├── ArchiveBusy            another run holds the archive's lock
+└── ArchiveUnusable        the archive cannot be opened as asked; nothing was written to it
+    ├── NotAnArchive       the path holds something else: not SQLite, another program's
+    │                      database, or (for a reader) nothing yet
+    ├── ArchiveTooOld      a reader needs migrations applied first (``listing-archiver upgrade``)
+    ├── ArchiveTooNew      written by a newer listing-archiver than this one
+    ├── ArchiveOccupied    the path holds a file the caller must not replace (``demo``)
+    └── ArchiveInaccessible  the OS or SQLite refused: a missing or read-only folder or file
 """
 
 from __future__ import annotations
@@ -19,3 +26,47 @@ class ArchiveBusy(ArchiveError):
             "(use --wait SECONDS to wait for it)"
         )
         self.path = path
+
+
+class ArchiveUnusable(ArchiveError):
+    """Raised before anything is written: the message is one line that names the path."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class NotAnArchive(ArchiveUnusable):
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(path, f"{path} {what}")
+        self.what = what  # e.g. "is not a SQLite database"
+
+
+class ArchiveTooOld(ArchiveUnusable):
+    def __init__(self, path: str, pending: list[str]) -> None:
+        super().__init__(
+            path,
+            f"archive {path} needs upgrading before it can be read (pending migrations: "
+            f"{', '.join(pending)}): run `listing-archiver upgrade {path}` "
+            "(scrape and run also upgrade it)",
+        )
+        self.pending = pending
+
+
+class ArchiveTooNew(ArchiveUnusable):
+    def __init__(self, path: str, unknown: list[str]) -> None:
+        super().__init__(
+            path,
+            f"archive {path} was written by a newer listing-archiver (migrations this version "
+            f"does not know: {', '.join(unknown)}): upgrade listing-archiver to use it",
+        )
+        self.unknown = unknown
+
+
+class ArchiveOccupied(ArchiveUnusable):
+    """The path holds something the command would have to replace, and may not."""
+
+
+class ArchiveInaccessible(ArchiveUnusable):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(path, f"cannot open archive {path}: {reason}")

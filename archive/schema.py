@@ -164,26 +164,12 @@ def m005_hash_scheme_2(db: Database) -> None:
     db.create_view("same_content", SAME_CONTENT_VIEW, ignore=True)
 
 
-BUSY_TIMEOUT_MS = 10_000  # how long a write waits for a reader (e.g. Datasette) to let go
-
-
 def open_archive(path: str) -> Database:
-    """Open (creating if needed) the archive at ``path`` with its schema up to date.
+    """Open (creating if needed) the archive at ``path`` for writing, its schema up to date.
 
-    WAL mode lets Datasette read while a run writes; the busy timeout absorbs the
-    short moments when SQLite still needs both to take turns."""
-    db = Database(path)
-    db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
-    # WAL's recommended durability: a commit survives a killed process; only a power cut
-    # may lose the last pages, which the next run archives again (never a corrupt file).
-    db.execute("pragma synchronous = normal")
-    # Checkpoint (copy the WAL into the database, with a sync) every ~40 MB rather than
-    # every 4 MB: a long walk commits a page at a time, and each checkpoint costs a sync.
-    db.execute("pragma wal_autocheckpoint = 10000")
-    # Statement journals and the like in memory, not in a temporary file made and deleted
-    # per page (a page's statements need a few KB at most).
-    db.execute("pragma temp_store = memory")
-    if db.journal_mode != "wal":
-        db.enable_wal()
-    migrations.apply(db)
-    return db
+    A file that is not a listing-archiver archive, or is newer than this code, is refused
+    before anything is written: see ``archive.opening``, which holds the open logic (and
+    imports this module's migrations, hence the import here)."""
+    from .opening import open_writer
+
+    return open_writer(path)

@@ -7,20 +7,19 @@ Exit codes: 0 every source fine, 1 some source failed (the others still archived
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
-from collections.abc import Callable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 from sqlite_utils import Database
 
-from archive.errors import ArchiveBusy
+from archive.errors import ArchiveBusy, ArchiveUnusable
 from archive.export import FORMATS, export_posts, write_atomically
 from archive.lock import archive_lock
-from archive.schema import open_archive
+from archive.opening import open_reader, open_writer, upgrade_archive
 from archive.store import mark_interrupted
 from scraper.errors import ScraperError
 from scraper.fetch import FetchSettings
@@ -45,6 +44,12 @@ existing_archive = click.argument(
 
 
 class ConfigProblem(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+class ArchiveProblem(click.ClickException):
+    """The archive cannot be used as asked (not one, read-only, too old or new): exit 2."""
+
     exit_code = EXIT_USAGE
 
 
@@ -218,11 +223,9 @@ def _execute(
     as_json_output: bool,
     quiet: bool,
 ) -> None:
-    if not db_path.parent.is_dir():
-        raise click.ClickException(f"cannot open archive {db_path}: no folder {db_path.parent}")
     try:
         with archive_lock(db_path, wait):
-            db = _open(db_path)
+            db = open_writer(str(db_path))  # a refusal passes archive_lock, which tidies up
             try:
                 mark_interrupted(db)
                 show_progress = sys.stderr.isatty() and not (quiet or as_json_output)
@@ -241,6 +244,8 @@ def _execute(
     except ArchiveBusy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BUSY)
+    except ArchiveUnusable as exc:
+        raise ArchiveProblem(str(exc)) from None
     if as_json_output:
         click.echo(as_json(reports))
     elif not quiet or is_newsworthy(reports):
@@ -298,7 +303,7 @@ def history(db_path: Path, url: str) -> None:
     """
     from archive.history import find_post_key, format_history, post_history
 
-    with closing(_open(db_path)) as db:
+    with closing(_read(db_path)) as db:
         key = find_post_key(db, url)
         if key is None:
             raise click.ClickException(f"{db_path} has no post at {url}")
@@ -325,7 +330,7 @@ def history(db_path: Path, url: str) -> None:
 def export(db_path: Path, fmt: str, source: str | None, output: Path | None) -> None:
     """Export the archive's current posts (one row per post, its newest version),
     newest first. The Atom feed turns any listing into a feed."""
-    with closing(_open(db_path)) as db:
+    with closing(_read(db_path)) as db:
         if output is None:
             export_posts(db, fmt, sys.stdout, source=source)
         else:
@@ -361,25 +366,62 @@ def serve(db_path: Path, port: int) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("demo.db"),
     show_default=True,
-    help="Archive to create; an existing file of this name is replaced.",
+    help="Archive to create; only a previous demo archive is replaced.",
 )
-def demo(db_path: Path) -> None:
+@click.option("--force", is_flag=True, help="Replace whatever file is at --db.")
+def demo(db_path: Path, force: bool) -> None:
     """Archive the bundled sample blog four times, offline, and show what happened.
 
     Serves fixtures/ on a free 127.0.0.1 port and scrapes the listing: as first seen;
     after two new posts pushed every entry down the pages (an incremental run); with
     nothing changed (one 304); and with --full after an edit and a deletion.
+    An existing --db is replaced only if the demo made it, or with --force.
     """
     from .demo import run_demo
 
-    run_demo(db_path, click.echo)
+    with _archive_errors():
+        run_demo(db_path, click.echo, force=force)
 
 
-def _open(path: Path) -> Database:
+@cli.command()
+@existing_archive
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait for a run on the archive to finish.",
+)
+def upgrade(db_path: Path, wait: float) -> None:
+    """Apply the migrations an archive made by an older listing-archiver lacks, so that
+    export and history can read it (scrape and run upgrade on first open too).
+    Nothing is changed on an archive that is up to date."""
+    with _archive_errors(), archive_lock(db_path, wait):
+        applied = upgrade_archive(str(db_path))
+    if applied:
+        click.echo(f"{db_path}: applied {len(applied)} migrations: {', '.join(applied)}")
+    else:
+        click.echo(f"{db_path} is up to date: nothing to apply")
+
+
+def _read(path: Path) -> Database:
+    """The archive opened read-only for a reader; a refusal is one line, exit 2."""
     try:
-        return open_archive(str(path))
-    except (sqlite3.DatabaseError, OSError) as exc:  # not a database, unwritable folder...
-        raise click.ClickException(f"cannot open archive {path}: {exc}") from None
+        return open_reader(str(path))
+    except ArchiveUnusable as exc:
+        raise ArchiveProblem(str(exc)) from None
+
+
+@contextmanager
+def _archive_errors() -> Iterator[None]:
+    """The archive's refusals as one line: exit 3 when busy, 2 when it cannot be used."""
+    try:
+        yield
+    except ArchiveBusy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    except ArchiveUnusable as exc:
+        raise ArchiveProblem(str(exc)) from None
 
 
 def _redact_log_record(record: logging.LogRecord) -> bool:

@@ -4,6 +4,15 @@ The fixtures hold one PaperMod blog at two moments; between them two new posts p
 every entry down, so posts move from page 2 to page 3 (the user's seeds, reproduced).
 Three runs show a first archive, an incremental run that stops at known posts, and an
 unchanged run answered by one conditional request (304).
+
+The demo writes like every writer: under the archive's lock, through ``open_archive``.
+It replaces only an archive it made itself, which it knows by SQLite's
+``application_id`` header field (meant for telling which program a database file
+belongs to): the demo sets it to ``DEMO_APPLICATION_ID`` and nothing else does, so an
+ordinary archive is never taken for a demo, whatever its sources are named. A source
+name or a table would be weaker marks: a user may name a source anything, and any
+archive has the same tables. A demo archive that has since recorded runs of another
+source (``scrape --db demo.db``) holds the user's work, so it is refused too.
 """
 
 from __future__ import annotations
@@ -16,7 +25,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
 import listing_archiver
+from archive.errors import ArchiveOccupied, NotAnArchive
+from archive.lock import archive_lock
+from archive.opening import inspect_archive, peek
 from archive.schema import open_archive
 from scraper.fetch import Fetcher, FetchSettings
 from scraper.robots import RobotsCache
@@ -26,6 +40,8 @@ from .serve import INSTALL_HINT
 from .sources import Source
 from .writer import SerialWriter
 
+DEMO_APPLICATION_ID = 0x4C41444D  # "LADM": listing-archiver demo, in the file's header
+DEMO_SOURCE = "veritable-demo"
 RUNS = (  # (fixture moment, walk every page?, caption)
     ("earlier", False, "The listing as first archived"),
     ("later", False, "Later, two new posts have pushed every entry down a place or two"),
@@ -98,16 +114,59 @@ def serve_directory(root: Path) -> Iterator[_SiteServer]:
         server.server_close()
 
 
-def run_demo(db_path: Path, echo: Callable[[str], None]) -> list[RunReport]:
+def run_demo(db_path: Path, echo: Callable[[str], None], *, force: bool = False) -> list[RunReport]:
+    """Make a fresh demo archive at ``db_path`` and run the demo into it, all under the
+    archive's lock (``ArchiveBusy`` if another run holds it). An existing file there is
+    replaced only if it is a previous demo archive, or with ``force``; otherwise
+    ``ArchiveOccupied``, before anything is touched."""
+    with archive_lock(db_path):
+        if db_path.exists() or db_path.is_symlink():
+            if not force:
+                _refuse_unless_demo(db_path)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        db = open_archive(str(db_path))
+        db.execute(f"pragma application_id = {DEMO_APPLICATION_ID}")
+        return _run_all(db, db_path, echo)
+
+
+def _refuse_unless_demo(db_path: Path) -> None:
+    """``ArchiveOccupied`` unless ``db_path`` is an archive the demo made, untouched by
+    other sources' runs; reads only, creating nothing beside the file."""
+    what = _not_a_demo_archive(str(db_path))
+    if what:
+        raise ArchiveOccupied(
+            str(db_path),
+            f"{db_path} exists and the demo did not make it: {what}; choose another --db, "
+            "or pass --force to replace it",
+        )
+
+
+def _not_a_demo_archive(path: str) -> str | None:
+    """What the file is when it is not a demo archive; None when it is one."""
+    try:
+        found = inspect_archive(path)
+    except NotAnArchive as exc:
+        return f"it {exc.what}"
+    if not found.is_archive:
+        return "it is empty"
+    if found.application_id != DEMO_APPLICATION_ID:
+        return "it is a listing-archiver archive"
+    with peek(path) as connection:
+        assert connection is not None  # an archive has a file
+        others = connection.execute(
+            "select count(*) from runs where source != ?", [DEMO_SOURCE]
+        ).fetchone()[0]
+    return f"it holds {others} runs of other sources" if others else None
+
+
+def _run_all(db: Database, db_path: Path, echo: Callable[[str], None]) -> list[RunReport]:
     site = fixtures_dir() / "papermod"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    db = open_archive(str(db_path))
     writer = SerialWriter(db)
     reports = []
     with serve_directory(site / "earlier") as server:
         echo(f"Serving the bundled PaperMod sample blog at {server.url}\n")
-        source = Source(name="veritable-demo", url=server.url, delay=0)
+        source = Source(name=DEMO_SOURCE, url=server.url, delay=0)
         for number, (moment, full, caption) in enumerate(RUNS, 1):
             server.root = site / moment
             robots_fetcher = Fetcher(FetchSettings(delay=0))

@@ -171,8 +171,8 @@ def test_cli_refuses_a_file_that_is_not_an_archive(tmp_path, site):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a database, just my notes\n" * 100)
     result = CliRunner().invoke(cli, ["scrape", site.url("/"), "--db", str(bogus)])
-    assert result.exit_code == 1
-    assert f"cannot open archive {bogus}" in result.stderr
+    assert result.exit_code == 2
+    assert f"{bogus} is not a SQLite database" in result.stderr
     assert bogus.read_text().startswith("not a database")
 
 
