@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import select
-import subprocess
-import sys
 import threading
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -385,38 +380,3 @@ def test_runs_hold_a_row_per_source_per_run_with_counts(server, db_path):
             "stop_reason": "not_modified",
         },
     ]
-
-
-def test_progress_is_shown_live_on_a_terminal_and_not_in_plain_output(server, db_path):
-    serve_listing(server, posts(30), stall=0.3)
-    master, slave = os.openpty()
-    argv = [
-        sys.executable,
-        "-m",
-        "listing_archiver",
-        "scrape",
-        server.url("/"),
-        "--db",
-        str(db_path),
-        "--delay",
-        "0",
-    ]
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
-    os.close(slave)
-    screen = b""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                screen += os.read(master, 4096)
-            except OSError:
-                break
-        elif proc.poll() is not None:
-            break
-    stdout, _ = proc.communicate(timeout=30)
-    os.close(master)
-    assert proc.returncode == 0
-    assert b"page 1" in screen  # the live display, on the terminal
-    assert stdout.decode().count("\n") == 1  # the summary alone, on the plain pipe
-    assert b"page 1" not in stdout
