@@ -53,6 +53,7 @@ class Reply:
     # Answer only once this event is set (by the test, when something it waits for has
     # happened); if it is not set within GATE_TIMEOUT s, a 412, which is not retried.
     gate: threading.Event | None = None
+    arrived: threading.Event | None = None  # set as a request for this reply arrives
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ def _make_handler(server: TestServer) -> type[BaseHTTPRequestHandler]:
             assert reply is not None
             if reply.stall and reply.stall_after is None and server.closing.wait(reply.stall):
                 return
+            if reply.arrived is not None:
+                reply.arrived.set()
             if reply.gate is not None and not reply.gate.wait(GATE_TIMEOUT):
                 reply = Reply(status=412, body=b"<h1>the awaited event never came</h1>")
             headers = dict(reply.headers)
