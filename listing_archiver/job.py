@@ -36,9 +36,12 @@ PageCallback = Callable[[Source, ListingPage, PageOutcome], None]
 class RunReport:
     run_id: int
     source: str
-    status: str  # ok | degraded (layout changed: no entries, or a field gone) | failed
+    # ok | degraded (layout changed: no entries, or a field gone) | failed; a run cut
+    # short is recorded as interrupted and raises instead (runs.status also has running)
+    status: str
     mode: str  # incremental | full
-    pages: int  # pages fetched (200)
+    # Each count has the name of its runs column, in the --json summary as in the archive.
+    pages_fetched: int  # pages fetched (200)
     not_modified: int  # pages answered 304
     entries_seen: int
     new_posts: int
@@ -54,7 +57,7 @@ class RunReport:
 
     def summary(self) -> str:
         line = (
-            f"{self.source}: {self.status}, {_plural(self.pages, 'page')} fetched, "
+            f"{self.source}: {self.status}, {_plural(self.pages_fetched, 'page')} fetched, "
             f"{self.not_modified} not modified, "
             f"{_plural(self.entries_seen, 'entry', 'entries')} seen, {self.new_posts} new"
         )
@@ -256,7 +259,7 @@ def _report(
         source=source.name,
         status=status,
         mode=mode,
-        pages=totals["pages"],
+        pages_fetched=totals["pages"],
         not_modified=totals["not_modified"],
         entries_seen=totals["seen"],
         new_posts=totals["new"],

@@ -21,7 +21,7 @@ def totals(reports: Sequence[RunReport]) -> dict[str, int]:
         "sources": len(reports),
         "failed": sum(r.status == "failed" for r in reports),
         "degraded": sum(r.status == "degraded" for r in reports),
-        "pages_fetched": sum(r.pages for r in reports),
+        "pages_fetched": sum(r.pages_fetched for r in reports),
         "not_modified": sum(r.not_modified for r in reports),
         "entries_seen": sum(r.entries_seen for r in reports),
         "new_posts": sum(r.new_posts for r in reports),

@@ -222,7 +222,7 @@ def test_sources_on_different_hosts_run_concurrently(servers, tmp_path, db_path)
     path = sources_file(tmp_path, ("alpha", alpha.url("/")), ("beta", beta.url("/")))
     result = run("run", str(path), "--jobs", "2", "--json", db=db_path)
     assert result.exit_code == 0, result.output
-    assert [s["pages"] for s in json.loads(result.stdout)["sources"]] == [4, 4]
+    assert [s["pages_fetched"] for s in json.loads(result.stdout)["sources"]] == [4, 4]
 
 
 def test_one_hosts_requests_are_strictly_sequential_with_its_delay(server, tmp_path, db_path):
@@ -335,7 +335,7 @@ def test_json_prints_one_object_with_sources_and_total(server, db_path):
     result = scrape(server, db_path, "--json")
     report = json.loads(result.stdout)
     [source] = report["sources"]
-    assert source["status"] == "ok" and source["pages"] == 2 and source["new_posts"] == 12
+    assert source["status"] == "ok" and source["pages_fetched"] == 2 and source["new_posts"] == 12
     assert report["total"] == {
         "sources": 1,
         "failed": 0,
@@ -347,6 +347,18 @@ def test_json_prints_one_object_with_sources_and_total(server, db_path):
         "changed_posts": 0,
         "removed_posts": 0,
     }
+
+
+def test_json_counts_have_the_names_of_the_runs_columns(server, db_path):
+    serve_listing(server, posts(12))
+    report = json.loads(scrape(server, db_path, "--json").stdout)
+    columns = set(open_archive(str(db_path))["runs"].columns_dict)
+    [source] = report["sources"]
+    counts = {key for key, value in source.items() if type(value) is int and key != "run_id"}
+    assert counts == {"pages_fetched", "not_modified", "entries_seen", "new_posts",
+                      "changed_posts", "removed_posts"}  # fmt: skip
+    assert counts <= columns
+    assert set(report["total"]) - {"sources", "failed", "degraded"} == counts
 
 
 def test_quiet_is_silent_only_when_nothing_is_new_and_nothing_failed(server, db_path):
