@@ -1,6 +1,9 @@
 """The archive's tables, created and upgraded by sqlite-utils ``Migrations``.
 
-Migrations are append-only: never edit one that has shipped, add the next.
+Migrations are append-only: never edit one that has shipped, add the next. So m001's
+comments are as shipped: ``runs.status`` has since gained ``degraded`` (a page's layout
+changed and it was not archived) and ``interrupted`` (the run was stopped or killed), and
+is one of running | ok | degraded | failed | interrupted.
 """
 
 from __future__ import annotations

@@ -196,7 +196,7 @@ def _run_all(db: Database, db_path: Path, echo: Callable[[str], None]) -> list[R
 
 def _counts(report: RunReport) -> str:
     text = (
-        f"{report.pages} pages fetched, {report.not_modified} not modified, "
+        f"{report.pages_fetched} pages fetched, {report.not_modified} not modified, "
         f"{report.entries_seen} entries seen, {report.new_posts} new posts, "
     )
     if report.changed_posts or report.removed_posts:

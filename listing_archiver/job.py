@@ -27,6 +27,8 @@ from .writer import SerialWriter
 log = logging.getLogger(__name__)
 
 KNOWN = "known"  # stop reason: an incremental walk reached a page of known posts
+# Called once a page is archived, on the writer's thread (so it must be quick and
+# thread-safe: several sources report to one display).
 PageCallback = Callable[[Source, ListingPage, PageOutcome], None]
 
 
@@ -34,9 +36,12 @@ PageCallback = Callable[[Source, ListingPage, PageOutcome], None]
 class RunReport:
     run_id: int
     source: str
-    status: str  # ok | degraded (layout changed: no entries, or a field gone) | failed
+    # ok | degraded (layout changed: no entries, or a field gone) | failed; a run cut
+    # short is recorded as interrupted and raises instead (runs.status also has running)
+    status: str
     mode: str  # incremental | full
-    pages: int  # pages fetched (200)
+    # Each count has the name of its runs column, in the --json summary as in the archive.
+    pages_fetched: int  # pages fetched (200)
     not_modified: int  # pages answered 304
     entries_seen: int
     new_posts: int
@@ -52,7 +57,7 @@ class RunReport:
 
     def summary(self) -> str:
         line = (
-            f"{self.source}: {self.status}, {_plural(self.pages, 'page')} fetched, "
+            f"{self.source}: {self.status}, {_plural(self.pages_fetched, 'page')} fetched, "
             f"{self.not_modified} not modified, "
             f"{_plural(self.entries_seen, 'entry', 'entries')} seen, {self.new_posts} new"
         )
@@ -131,8 +136,6 @@ def scrape_source(
             totals["seen"] += outcome.seen
             totals["new"] += outcome.new
             totals["changed"] += outcome.changed
-            if on_page:
-                on_page(source, page, outcome)
         return outcome
 
     stop_reason = None
@@ -154,7 +157,10 @@ def scrape_source(
             problems = drift.drifted_fields(base, page.entries)
             if problems and not accept_drift:
                 raise LayoutDrift(page.url, problems)
-            written.append((page, _archive_page(writer, run_id, source.name, page)))
+            future = _archive_page(writer, run_id, source.name, page)
+            if on_page:
+                _report_when_archived(future, on_page, source, page)
+            written.append((page, future))
             if incremental:  # the next step depends on this page's outcome: wait for it
                 outcome = account(wait=True)
                 if outcome.all_known and page.next_url and not page.not_modified:
@@ -209,6 +215,23 @@ def _archive_page(
     )
 
 
+def _report_when_archived(
+    future: Future[PageOutcome], on_page: PageCallback, source: Source, page: ListingPage
+) -> None:
+    """Call ``on_page`` the moment the writer has committed the page, on the writer's
+    thread: by then a full walk's thread is busy fetching the next page, so a report it
+    made itself would show page N only once page N+1 had arrived. One writer runs calls
+    in order, so a source's pages are reported in order; a page that failed to archive
+    is not reported, and an error in ``on_page`` (the display) is logged by the future,
+    never fails the run."""
+
+    def done(finished: Future[PageOutcome]) -> None:
+        if not finished.cancelled() and finished.exception() is None:
+            on_page(source, page, finished.result())
+
+    future.add_done_callback(done)
+
+
 def _robots_gate(robots: RobotsCache, fetcher: Fetcher) -> Callable[[str], None]:
     """Checks each URL against robots.txt and applies its Crawl-delay to the host."""
     agent = fetcher.settings.user_agent
@@ -236,7 +259,7 @@ def _report(
         source=source.name,
         status=status,
         mode=mode,
-        pages=totals["pages"],
+        pages_fetched=totals["pages"],
         not_modified=totals["not_modified"],
         entries_seen=totals["seen"],
         new_posts=totals["new"],

@@ -21,7 +21,7 @@ def totals(reports: Sequence[RunReport]) -> dict[str, int]:
         "sources": len(reports),
         "failed": sum(r.status == "failed" for r in reports),
         "degraded": sum(r.status == "degraded" for r in reports),
-        "pages_fetched": sum(r.pages for r in reports),
+        "pages_fetched": sum(r.pages_fetched for r in reports),
         "not_modified": sum(r.not_modified for r in reports),
         "entries_seen": sum(r.entries_seen for r in reports),
         "new_posts": sum(r.new_posts for r in reports),
@@ -57,7 +57,9 @@ def as_json(reports: Sequence[RunReport]) -> str:
 
 @contextmanager
 def live_progress(stream: IO[str], enabled: bool) -> Iterator[PageCallback | None]:
-    """A spinner line per source on a terminal; nothing (None) otherwise."""
+    """A spinner line per source on a terminal; nothing (None) otherwise. Every page is
+    drawn as it is reported (rich's own refresh, ten times a second, animates the
+    spinner but would skip a page reported and replaced between two ticks)."""
     if not enabled:
         yield None
         return
@@ -80,5 +82,6 @@ def live_progress(stream: IO[str], enabled: bool) -> Iterator[PageCallback | Non
             progress.update(
                 tasks[source.name], description=f"{source.name}: page {page.number} ({state})"
             )
+            progress.refresh()  # drawn now, not at the next tick: no page goes unseen
 
         yield on_page

@@ -7,9 +7,11 @@ recorded (path, headers, client port) so tests can count what crossed the wire.
 Faults a ``Reply`` can inject, besides any status and headers: a stall before the
 answer (``stall``) or in the middle of the body (``stall_after``), a connection reset
 mid-body (``reset_after``), a Content-Length that lies (``length``: longer than the body
-is a truncated answer). Helpers build the rest: ``redirect``, ``encoded`` (a body in a
-given charset and Content-Type), ``big_body`` (many MB streamed without holding them)
-and ``gzip_bomb`` (a gigabyte of zeros in about a megabyte of gzip).
+is a truncated answer). ``gate`` holds the answer until an event the test sets, so a
+test orders what the client does against what the server answers without any timing.
+Helpers build the rest: ``redirect``, ``encoded`` (a body in a given charset and
+Content-Type), ``big_body`` (many MB streamed without holding them) and ``gzip_bomb``
+(a gigabyte of zeros in about a megabyte of gzip).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+GATE_TIMEOUT = 60.0  # a hang guard only: a gated reply waits this long for its event
+
 
 @dataclass
 class Reply:
@@ -46,6 +50,10 @@ class Reply:
     length: int | None = None
     reset_after: int | None = None  # send headers and this many body bytes, then reset (RST)
     stall_after: int | None = None  # send headers and this many body bytes, then stall ``stall`` s
+    # Answer only once this event is set (by the test, when something it waits for has
+    # happened); if it is not set within GATE_TIMEOUT s, a 412, which is not retried.
+    gate: threading.Event | None = None
+    arrived: threading.Event | None = None  # set as a request for this reply arrives
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,10 @@ def _make_handler(server: TestServer) -> type[BaseHTTPRequestHandler]:
             assert reply is not None
             if reply.stall and reply.stall_after is None and server.closing.wait(reply.stall):
                 return
+            if reply.arrived is not None:
+                reply.arrived.set()
+            if reply.gate is not None and not reply.gate.wait(GATE_TIMEOUT):
+                reply = Reply(status=412, body=b"<h1>the awaited event never came</h1>")
             headers = dict(reply.headers)
             if reply.etag and reply.status == 200 and isinstance(reply.body, bytes):
                 headers["ETag"] = '"' + hashlib.sha256(reply.body).hexdigest()[:16] + '"'

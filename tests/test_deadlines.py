@@ -6,41 +6,63 @@ import threading
 
 from scraper.deadlines import Deadlines
 
+from .scrape_process import DEADLINE
+
+
+def held(deadlines: Deadlines) -> threading.Event:
+    """Keep the deadline thread busy in a first callback until the returned event is
+    set: what is armed meanwhile is ordered by the heap alone, never by timing."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        holding.set()
+        release.wait(DEADLINE)
+
+    deadlines.arm(0, hold)
+    assert holding.wait(DEADLINE)
+    return release
+
 
 def test_a_deadline_calls_its_function_once_due():
     deadlines = Deadlines()
     fired = threading.Event()
     deadlines.arm(0.05, fired.set)
-    assert fired.wait(5)
+    assert fired.wait(DEADLINE)
 
 
 def test_a_disarmed_deadline_never_calls_its_function():
     deadlines = Deadlines()
+    release = held(deadlines)
     calls: list[str] = []
-    token = deadlines.arm(0.2, lambda: calls.append("early"))
+    token = deadlines.arm(-60, lambda: calls.append("disarmed"))  # overdue, but held up
     deadlines.disarm(token)
     later = threading.Event()
-    deadlines.arm(0.4, later.set)
-    assert later.wait(5)
+    deadlines.arm(-30, later.set)  # due after the disarmed one
+    release.set()
+    assert later.wait(DEADLINE)
     assert calls == []
 
 
 def test_a_sooner_deadline_armed_later_is_not_held_up_by_an_earlier_long_one():
     deadlines = Deadlines()
-    deadlines.arm(60, lambda: None)
+    deadlines.arm(3600, lambda: None)
     soon = threading.Event()
     deadlines.arm(0.05, soon.set)
-    assert soon.wait(5)
+    assert soon.wait(DEADLINE)  # an hour sooner than the first: no timing involved
 
 
 def test_deadlines_fire_in_order_of_when_they_are_due():
     deadlines = Deadlines()
+    release = held(deadlines)
     order: list[int] = []
     done = threading.Event()
-    deadlines.arm(0.3, lambda: (order.append(3), done.set()))
-    deadlines.arm(0.1, lambda: order.append(1))
-    deadlines.arm(0.2, lambda: order.append(2))
-    assert done.wait(5)
+    # Armed out of order, all overdue by minutes: whatever the machine's load, they
+    # are due in the order 1, 2, 3.
+    deadlines.arm(-60, lambda: (order.append(3), done.set()))
+    deadlines.arm(-180, lambda: order.append(1))
+    deadlines.arm(-120, lambda: order.append(2))
+    release.set()
+    assert done.wait(DEADLINE)
     assert order == [1, 2, 3]
 
 
@@ -50,10 +72,12 @@ def test_a_failing_function_does_not_stop_the_deadlines_after_it(caplog):
     def boom() -> None:
         raise RuntimeError("boom")
 
+    release = held(deadlines)
     after = threading.Event()
-    deadlines.arm(0.05, boom)
-    deadlines.arm(0.1, after.set)
-    assert after.wait(5)
+    deadlines.arm(-60, boom)
+    deadlines.arm(-30, after.set)  # due after boom, so run after it
+    release.set()
+    assert after.wait(DEADLINE)
     assert "deadline callback failed" in caplog.text
 
 

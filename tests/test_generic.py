@@ -441,11 +441,42 @@ def test_a_page_without_a_listing_gives_generic_and_no_entries(body):
     assert _extract(_page(body)) == ("generic", [])
 
 
-def test_fetched_at_is_accepted_and_passed_on_for_dates():
-    soup = BeautifulSoup(_html("articles"), "lxml")
-    name, entries = extract_generic(soup, CASES["articles"][0], datetime(2024, 3, 15, 12))
-    assert name == "generic:articles"
-    assert [e.date for e in entries] == [e["date"] for e in _golden("articles")]
+AGO = "3 days ago"  # a date only the moment of fetching can place
+RELATIVE = {
+    "json-ld": _page("", head=_ld([_posting(n, datePublished=AGO) for n in (1, 2, 3)])),
+    "microdata": _page(
+        "".join(
+            f'<div itemscope itemtype="https://schema.org/BlogPosting"><h2 itemprop="headline">'
+            f'<a itemprop="url" href="/p/{n}">Post number {n} here</a></h2>'
+            f'<span itemprop="datePublished">{AGO}</span></div>'
+            for n in (1, 2, 3)
+        )
+    ),
+    "h-entry": _page(
+        "".join(
+            f'<div class="h-entry"><h2 class="p-name"><a class="u-url" href="/p/{n}">'
+            f'Post number {n} here</a></h2><span class="dt-published">{AGO}</span></div>'
+            for n in (1, 2, 3)
+        )
+    ),
+    "articles": _page(
+        "".join(
+            f'<article><h2><a href="/p/{n}">Post number {n} here</a></h2><time>{AGO}</time>'
+            "</article>"
+            for n in (1, 2, 3)
+        )
+    ),
+}
+
+
+@pytest.mark.parametrize("strategy", list(RELATIVE))
+def test_fetched_at_is_accepted_and_passed_on_for_dates(strategy):
+    soup = BeautifulSoup(RELATIVE[strategy], "lxml")
+    name, entries = extract_generic(soup, BASE, datetime(2024, 3, 15, 12))
+    assert name == f"generic:{strategy}"
+    assert [e.date for e in entries] == ["2024-03-12"] * 3  # three days before the fetch
+    _, today = extract_generic(BeautifulSoup(RELATIVE[strategy], "lxml"), BASE)
+    assert [e.date for e in today] != ["2024-03-12"] * 3  # so the input tells the difference
 
 
 # --- markup the site controls ------------------------------------------------------------

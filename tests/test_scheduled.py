@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import select
-import subprocess
-import sys
 import threading
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +15,7 @@ from archive.schema import open_archive
 from archive.store import start_run
 from listing_archiver.cli import cli
 
+from .scrape_process import DEADLINE
 from .server import Reply, TestServer, serve_listing
 
 ROBOTS_TXT = {"Content-Type": "text/plain"}
@@ -197,7 +193,9 @@ def test_a_crawl_delay_longer_than_the_delay_is_honoured(server, db_path):
     assert scrape(server, db_path).exit_code == 0
     times = [r.at for r in server.requests if r.path != "/robots.txt"]
     assert len(times) == 3
-    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.55
+    # Half the delay: the server stamps arrivals, and a loaded machine may wake it late
+    # for one request and promptly for the next; without the Crawl-delay the gap is ~0.
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.3
 
 
 def test_robots_txt_is_fetched_once_per_host_per_run(server, tmp_path, db_path):
@@ -214,23 +212,28 @@ def test_robots_txt_is_fetched_once_per_host_per_run(server, tmp_path, db_path):
 def test_sources_on_different_hosts_run_concurrently(servers, tmp_path, db_path):
     alpha, beta = servers(), servers()
     for server, name in ((alpha, "Alpha"), (beta, "Beta")):
-        serve_listing(server, [f"{name} {t}" for t in posts(40)], stall=0.2)
+        serve_listing(server, [f"{name} {t}" for t in posts(40)])
+    # Each source's page 2 is answered only once the other source has asked for its
+    # page 1: sources walked one after the other would never get past page 2.
+    for this, other in ((alpha, beta), (beta, alpha)):
+        asked = threading.Event()
+        other.routes["/"][0].arrived = asked
+        this.routes["/page/2/"][0].gate = asked
     path = sources_file(tmp_path, ("alpha", alpha.url("/")), ("beta", beta.url("/")))
-    assert run("run", str(path), "--jobs", "2", db=db_path).exit_code == 0
-    a_times = [r.at for r in alpha.requests if r.path != "/robots.txt"]
-    b_times = [r.at for r in beta.requests if r.path != "/robots.txt"]
-    assert any(a_times[0] < t < a_times[-1] for t in b_times)  # interleaved, not one by one
+    result = run("run", str(path), "--jobs", "2", "--json", db=db_path)
+    assert result.exit_code == 0, result.output
+    assert [s["pages_fetched"] for s in json.loads(result.stdout)["sources"]] == [4, 4]
 
 
 def test_one_hosts_requests_are_strictly_sequential_with_its_delay(server, tmp_path, db_path):
     for prefix, start in (("/a", 0), ("/b", 100), ("/c", 200)):
         serve_listing(server, posts(20, start=start), prefix=prefix)
-    path = sources_file(tmp_path, *[(p, server.url(f"/{p}/")) for p in "abc"], top="delay = 0.15\n")
+    path = sources_file(tmp_path, *[(p, server.url(f"/{p}/")) for p in "abc"], top="delay = 0.3\n")
     assert run("run", str(path), "--jobs", "4", db=db_path).exit_code == 0
     assert server.max_active == 1
     times = [r.at for r in server.requests]
     assert len(times) == 7  # robots.txt + 2 pages x 3 sources
-    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.14
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.15  # half: stamped late
 
 
 def test_many_sources_at_once_archive_everything_through_one_writer(servers, tmp_path, db_path):
@@ -271,13 +274,13 @@ def test_wait_lets_a_second_run_wait_for_the_lock(server, db_path):
     def hold() -> None:
         with archive_lock(db_path):
             held.set()
-            release.wait(5)
+            release.wait(DEADLINE)
 
     holder = threading.Thread(target=hold)
     holder.start()
-    held.wait(5)
-    threading.Timer(0.5, release.set).start()
-    result = scrape(server, db_path, "--wait", "10")
+    assert held.wait(DEADLINE)
+    threading.Timer(0.5, release.set).start()  # while the scrape waits, as a rule
+    result = scrape(server, db_path, "--wait", str(DEADLINE))
     holder.join()
     assert result.exit_code == 0, result.output
 
@@ -332,7 +335,7 @@ def test_json_prints_one_object_with_sources_and_total(server, db_path):
     result = scrape(server, db_path, "--json")
     report = json.loads(result.stdout)
     [source] = report["sources"]
-    assert source["status"] == "ok" and source["pages"] == 2 and source["new_posts"] == 12
+    assert source["status"] == "ok" and source["pages_fetched"] == 2 and source["new_posts"] == 12
     assert report["total"] == {
         "sources": 1,
         "failed": 0,
@@ -344,6 +347,18 @@ def test_json_prints_one_object_with_sources_and_total(server, db_path):
         "changed_posts": 0,
         "removed_posts": 0,
     }
+
+
+def test_json_counts_have_the_names_of_the_runs_columns(server, db_path):
+    serve_listing(server, posts(12))
+    report = json.loads(scrape(server, db_path, "--json").stdout)
+    columns = set(open_archive(str(db_path))["runs"].columns_dict)
+    [source] = report["sources"]
+    counts = {key for key, value in source.items() if type(value) is int and key != "run_id"}
+    assert counts == {"pages_fetched", "not_modified", "entries_seen", "new_posts",
+                      "changed_posts", "removed_posts"}  # fmt: skip
+    assert counts <= columns
+    assert set(report["total"]) - {"sources", "failed", "degraded"} == counts
 
 
 def test_quiet_is_silent_only_when_nothing_is_new_and_nothing_failed(server, db_path):
@@ -385,38 +400,3 @@ def test_runs_hold_a_row_per_source_per_run_with_counts(server, db_path):
             "stop_reason": "not_modified",
         },
     ]
-
-
-def test_progress_is_shown_live_on_a_terminal_and_not_in_plain_output(server, db_path):
-    serve_listing(server, posts(30), stall=0.3)
-    master, slave = os.openpty()
-    argv = [
-        sys.executable,
-        "-m",
-        "listing_archiver",
-        "scrape",
-        server.url("/"),
-        "--db",
-        str(db_path),
-        "--delay",
-        "0",
-    ]
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
-    os.close(slave)
-    screen = b""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                screen += os.read(master, 4096)
-            except OSError:
-                break
-        elif proc.poll() is not None:
-            break
-    stdout, _ = proc.communicate(timeout=30)
-    os.close(master)
-    assert proc.returncode == 0
-    assert b"page 1" in screen  # the live display, on the terminal
-    assert stdout.decode().count("\n") == 1  # the summary alone, on the plain pipe
-    assert b"page 1" not in stdout

@@ -46,7 +46,7 @@ def test_the_seeds_case_archives_each_post_once(site, fetcher, db):
     site.route("/page/2/", Reply(body=(EARLIER / "page" / "2" / "index.html").read_bytes()))
     site.root = LATER
     report = scrape(db, site.url("/"))
-    assert (report.status, report.pages, report.entries_seen) == ("ok", 4, 19)
+    assert (report.status, report.pages_fetched, report.entries_seen) == ("ok", 4, 19)
     assert report.new_posts == 17 and report.duplicates_avoided == 2
     titles = _titles(db)
     assert len(titles) == len(set(titles)) == 17
@@ -61,7 +61,7 @@ def test_a_full_rerun_over_the_shifted_listing_adds_only_the_new_posts(site, db)
     before = {r["title"]: r for r in db.query("select * from posts")}
     site.root = LATER
     second = scrape(db, site.url("/"), full=True)
-    assert (second.pages, second.entries_seen, second.new_posts) == (4, 19, 2)
+    assert (second.pages_fetched, second.entries_seen, second.new_posts) == (4, 19, 2)
     after = {r["title"]: r for r in db.query("select * from posts")}
     assert len(after) == 19
     assert sorted(set(after) - set(before)) == [
@@ -82,7 +82,7 @@ def test_a_full_rerun_over_the_shifted_listing_adds_only_the_new_posts(site, db)
 def test_a_failure_mid_walk_keeps_earlier_pages_and_a_rerun_repairs(site, fetcher, db):
     site.route("/page/3/", Reply(status=404))
     failed = scrape(db, site.url("/"))
-    assert (failed.status, failed.pages, failed.new_posts) == ("failed", 2, 10)
+    assert (failed.status, failed.pages_fetched, failed.new_posts) == ("failed", 2, 10)
     assert "/page/3/: HTTP 404" in failed.error
     assert db["runs"].get(failed.run_id)["status"] == "failed"
     del site.routes["/page/3/"]
