@@ -7,22 +7,23 @@ Exit codes: 0 every source fine, 1 some source failed (the others still archived
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from sqlite_utils import Database
 
-from archive.errors import ArchiveBusy
-from archive.export import FORMATS, export_posts, write_atomically
+from archive.errors import ArchiveBusy, ExportPathError, ExportWriteError
+from archive.export import FORMATS, export_posts, write_to_path
 from archive.lock import archive_lock
 from archive.schema import open_archive
 from archive.store import mark_interrupted
-from scraper.errors import ScraperError
+from scraper.errors import InvalidURL, ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
 from scraper.profile import PROFILES, get_profile
@@ -167,10 +168,7 @@ def scrape(
     another page, or in a later run) only updates last_seen and times_seen. By default
     the walk stops at the first page whose posts are all archived already.
     """
-    try:
-        check_start_url(url)
-    except ScraperError as exc:
-        raise click.BadParameter(str(exc), param_hint="URL") from None
+    _check_url(url)
     source = Source(
         name=source_name or host_key(url),
         url=url,
@@ -269,10 +267,7 @@ def probe(url: str, profile: str | None, as_json_output: bool, ignore_robots: bo
     Exits 1 when the page cannot be fetched or holds no entries."""
     from . import probe as probing
 
-    try:
-        check_start_url(url)
-    except ScraperError as exc:
-        raise click.BadParameter(str(exc), param_hint="URL") from None
+    _check_url(url)
     try:
         parsed = probing.probe(
             url, profile=get_profile(profile) if profile else None, obey_robots=not ignore_robots
@@ -319,18 +314,53 @@ def history(db_path: Path, url: str) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write, replaced atomically.  [default: standard output]",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write (a regular file is replaced atomically; a symlink is written "
+    "through, a FIFO or device in place; - is standard output).  [default: standard output]",
 )
-def export(db_path: Path, fmt: str, source: str | None, output: Path | None) -> None:
+def export(db_path: Path, fmt: str, source: str | None, output: str | None) -> None:
     """Export the archive's current posts (one row per post, its newest version),
     newest first. The Atom feed turns any listing into a feed."""
     with closing(_open(db_path)) as db:
-        if output is None:
-            export_posts(db, fmt, sys.stdout, source=source)
-        else:
-            count = write_atomically(output, lambda out: export_posts(db, fmt, out, source=source))
-            click.echo(f"{count} posts written to {output}", err=True)
+
+        def write(out: TextIO) -> int:
+            return export_posts(db, fmt, out, source=source)
+
+        if output is None or output == "-":
+            _export_to_stdout(write)
+            return
+        try:
+            count = write_to_path(Path(output), write)
+        except ExportPathError as exc:  # no such folder, a read-only one: fix the command
+            raise ConfigProblem(str(exc)) from None
+        except ExportWriteError as exc:  # e.g. the disk filled up: this export failed
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{count} posts written to {output}", err=True)
+
+
+def _export_to_stdout(write: Callable[[TextIO], int]) -> None:
+    """Exit 1 with one line when standard output cannot take the export: a full device
+    (``> /dev/full``: ENOSPC) or a reader that went away (``| head``: EPIPE). Exit 1, not
+    2: the command was right, the output could not be delivered, as a failed source."""
+    try:
+        write(sys.stdout)
+        sys.stdout.flush()
+    except OSError as exc:
+        _discard_stdout()
+        raise click.ClickException(
+            f"writing the export to standard output failed: {exc.strerror or exc}"
+        ) from None
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's flush at exit of what
+    is still buffered does not fail a second time, with a second message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (io.UnsupportedOperation)
+        pass
 
 
 @cli.command()
@@ -345,9 +375,13 @@ def export(db_path: Path, fmt: str, source: str | None, output: Path | None) -> 
 def serve(db_path: Path, port: int) -> None:
     """Browse the archive in Datasette on 127.0.0.1, with titles, descriptions,
     facets, full-text search and canned queries set up."""
-    from .serve import DatasetteMissing
+    from .serve import DatasetteMissing, NotAnArchive, check_archive
     from .serve import serve as run_datasette
 
+    try:
+        check_archive(db_path)
+    except NotAnArchive as exc:
+        raise ConfigProblem(str(exc)) from None
     try:
         sys.exit(run_datasette(db_path, port))
     except DatasetteMissing as exc:
@@ -373,6 +407,14 @@ def demo(db_path: Path) -> None:
     from .demo import run_demo
 
     run_demo(db_path, click.echo)
+
+
+def _check_url(url: str) -> None:
+    """A malformed URL is a usage error: one line naming it, exit 2, nothing opened."""
+    try:
+        check_start_url(url)
+    except InvalidURL as exc:
+        raise ConfigProblem(str(exc)) from None
 
 
 def _open(path: Path) -> Database:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sqlite3
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,10 @@ SETTINGS = {
 
 class DatasetteMissing(RuntimeError):
     """Datasette is not installed in this environment."""
+
+
+class NotAnArchive(ValueError):
+    """The file is not an archive Datasette can browse: corrupt, or not this tool's."""
 
 
 def datasette_available() -> bool:
@@ -112,3 +118,21 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
             process.kill()
             code = process.wait()
     return 0 if code == 0 else EXIT_INTERRUPTED
+
+
+def check_archive(db_path: Path) -> None:
+    """Raise :class:`NotAnArchive` unless ``db_path`` opens read-only as an archive with a
+    ``posts`` table: checked before Datasette starts, so a corrupt or foreign file is one
+    line rather than Datasette's traceback. Read-only, so the check never creates, migrates
+    or locks anything a scheduled run is writing."""
+    uri = f"{db_path.resolve().as_uri()}?mode=ro"
+    try:
+        with closing(sqlite3.connect(uri, uri=True)) as conn:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+            posts = conn.execute(
+                "select 1 from sqlite_master where type = 'table' and name = 'posts'"
+            ).fetchone()
+    except sqlite3.Error as exc:  # "file is not a database", "database disk image is malformed"
+        raise NotAnArchive(f"{db_path} is not a valid archive: {exc}") from None
+    if posts is None:
+        raise NotAnArchive(f"{db_path} is not a listing-archiver archive: it has no posts table")
