@@ -7,7 +7,6 @@ Exit codes: 0 every source fine, 1 some source failed (the others still archived
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ from scraper.profile import PROFILES, get_profile
 from scraper.urls import host_key, redact_text
 
 from . import __version__
+from .output import write_to_stdout
 from .report import as_json, as_text, is_newsworthy, live_progress
 from .runner import DEFAULT_JOBS, RunOptions, run_sources
 from .sources import ConfigError, Source, load_sources
@@ -326,41 +326,16 @@ def export(db_path: Path, fmt: str, source: str | None, output: str | None) -> N
         def write(out: TextIO) -> int:
             return export_posts(db, fmt, out, source=source)
 
-        if output is None or output == "-":
-            _export_to_stdout(write)
-            return
         try:
+            if output is None or output == "-":
+                write_to_stdout(write)
+                return
             count = write_to_path(Path(output), write)
         except ExportPathError as exc:  # no such folder, a read-only one: fix the command
             raise ConfigProblem(str(exc)) from None
-        except ExportWriteError as exc:  # e.g. the disk filled up: this export failed
+        except ExportWriteError as exc:  # a full disk, a reader gone: this export failed
             raise click.ClickException(str(exc)) from None
         click.echo(f"{count} posts written to {output}", err=True)
-
-
-def _export_to_stdout(write: Callable[[TextIO], int]) -> None:
-    """Exit 1 with one line when standard output cannot take the export: a full device
-    (``> /dev/full``: ENOSPC) or a reader that went away (``| head``: EPIPE). Exit 1, not
-    2: the command was right, the output could not be delivered, as a failed source."""
-    try:
-        write(sys.stdout)
-        sys.stdout.flush()
-    except OSError as exc:
-        _discard_stdout()
-        raise click.ClickException(
-            f"writing the export to standard output failed: {exc.strerror or exc}"
-        ) from None
-
-
-def _discard_stdout() -> None:
-    """Point standard output at the null device, so the interpreter's flush at exit of what
-    is still buffered does not fail a second time, with a second message."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):  # no real file descriptor (io.UnsupportedOperation)
-        pass
 
 
 @cli.command()

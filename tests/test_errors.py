@@ -250,7 +250,7 @@ def test_export_to_a_full_standard_output_fails_in_one_line(archive, tmp_path):
         result = tool("export", str(archive), cwd=tmp_path, stdout=full)
     assert result.returncode == 1
     assert one_line(result.stderr) == (
-        "Error: writing the export to standard output failed: No space left on device"
+        "Error: writing standard output failed: No space left on device"
     )
 
 
@@ -262,9 +262,7 @@ def test_export_to_a_pipe_whose_reader_left_fails_in_one_line(archive, tmp_path)
     finally:
         os.close(write_end)
     assert result.returncode == 1
-    assert one_line(result.stderr) == (
-        "Error: writing the export to standard output failed: Broken pipe"
-    )
+    assert one_line(result.stderr) == ("Error: writing standard output failed: Broken pipe")
 
 
 # --- serve on a file that is not an archive ------------------------------------------------
