@@ -2,13 +2,20 @@
 
 ArchiveError
 ├── ArchiveBusy            another run holds the archive's lock
-└── ArchiveUnusable        the archive cannot be opened as asked; nothing was written to it
-    ├── NotAnArchive       the path holds something else: not SQLite, another program's
-    │                      database, or (for a reader) nothing yet
-    ├── ArchiveTooOld      a reader needs migrations applied first (``listing-archiver upgrade``)
-    ├── ArchiveTooNew      written by a newer listing-archiver than this one
-    ├── ArchiveOccupied    the path holds a file the caller must not replace (``demo``)
-    └── ArchiveInaccessible  the OS or SQLite refused: a missing or read-only folder or file
+├── ArchiveUnusable        the archive cannot be opened as asked; nothing was written to it
+│   ├── NotAnArchive       the path holds something else: not SQLite, another program's
+│   │                      database, or (for a reader) nothing yet
+│   ├── ArchiveTooOld      a reader needs migrations applied first (``listing-archiver upgrade``)
+│   ├── ArchiveTooNew      written by a newer listing-archiver than this one
+│   ├── ArchiveOccupied    the path holds a file the caller must not replace (``demo``)
+│   └── ArchiveInaccessible  the OS or SQLite refused: a missing or read-only folder or file
+└── ExportError            an export could not be written where asked (carries ``path``)
+    ├── ExportPathError    the path cannot be written at all: no such folder, read-only...
+    └── ExportWriteError   writing began and failed: disk full, the reader went away...
+
+The command line reports an ``ExportPathError`` as a usage error (the user named a place
+nothing can be written to) and an ``ExportWriteError`` as a failure (the command was right;
+the output could not be delivered this time).
 """
 
 from __future__ import annotations
@@ -31,6 +38,12 @@ class ArchiveBusy(ArchiveError):
 class ArchiveUnusable(ArchiveError):
     """Raised before anything is written: the message is one line that names the path."""
 
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ExportError(ArchiveError):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(message)
         self.path = path
@@ -70,3 +83,13 @@ class ArchiveOccupied(ArchiveUnusable):
 class ArchiveInaccessible(ArchiveUnusable):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(path, f"cannot open archive {path}: {reason}")
+
+
+class ExportPathError(ExportError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(path, f"cannot write {path}: {reason}")
+
+
+class ExportWriteError(ExportError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(path, f"writing {path} failed: {reason}")

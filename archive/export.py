@@ -25,6 +25,8 @@ from sqlite_utils import Database
 
 from listing_archiver import PROJECT_URL, __version__
 
+from .errors import ExportPathError, ExportWriteError
+
 FORMATS = ("csv", "json", "ndjson", "atom")
 EXPORT_COLUMNS = (
     "post_key",
@@ -84,15 +86,44 @@ def export_posts(
     return _write_atom(db, list(rows), out, source=source, feed_title=feed_title, now=now)
 
 
-def write_atomically(path: Path, write: Callable[[TextIO], T]) -> T:
+def write_to_path(path: Path, write: Callable[[TextIO], T]) -> T:
+    """Write an export to ``path`` as what ``path`` is, never replacing it with something else.
+
+    A symlink is written through: the link stays a link and its target gets the export. A
+    regular file, or a name not taken yet, is written atomically (:func:`write_atomically`).
+    Anything else (a FIFO, a character device such as /dev/null or a terminal) is written in
+    place, as a shell redirection would: renaming a new file over it would destroy it, and
+    a FIFO's reader would wait forever. Opening a FIFO waits for its reader, as ``>`` does.
+
+    Raises ``ExportPathError`` when nothing can be written there (no such folder, a
+    read-only one) and ``ExportWriteError`` when writing fails part way (a full disk)."""
+    shown = str(path)
+    target = Path(os.path.realpath(path))  # through every link, to what is written
+    try:
+        mode: int | None = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None  # a new file (or a dangling link's target): created atomically
+    except OSError as exc:  # a symlink loop, a folder that cannot be searched...
+        raise ExportPathError(shown, _reason(exc)) from None
+    if mode is None or stat.S_ISREG(mode):
+        return write_atomically(target, write, shown=shown)
+    return _write_in_place(target, write, shown)
+
+
+def write_atomically(path: Path, write: Callable[[TextIO], T], *, shown: str | None = None) -> T:
     """Write to a temporary file in the same folder, fsync, then os.replace onto path, so a reader
     (or a crash) never sees a half-written export; the temp file is removed on error.
 
     The temporary file is created like an ordinary one (permissions from the umask) and takes
-    the mode of the file it replaces, so a published export stays readable after a rewrite."""
+    the mode of the file it replaces, so a published export stays readable after a rewrite.
+    ``shown`` is the path as the user wrote it, for error messages."""
     path = Path(path)
+    shown = shown or str(path)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise ExportPathError(shown, _folder_reason(exc, path.parent)) from None
     try:
         with open(fd, "w", encoding="utf-8", newline="") as handle:
             result = write(handle)
@@ -101,11 +132,38 @@ def write_atomically(path: Path, write: Callable[[TextIO], T]) -> T:
         with contextlib.suppress(FileNotFoundError):  # a first export keeps the umask's mode
             os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
         os.replace(temp, path)
+    except OSError as exc:  # a full disk, a quota: the command was right, the write failed
+        temp.unlink(missing_ok=True)
+        raise ExportWriteError(shown, _reason(exc)) from exc
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     _fsync_folder(path.parent)
     return result
+
+
+def _write_in_place(path: Path, write: Callable[[TextIO], T], shown: str) -> T:
+    try:
+        handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise ExportPathError(shown, _reason(exc)) from None
+    try:
+        with handle:
+            result = write(handle)
+            handle.flush()  # /dev/full says ENOSPC here, a FIFO whose reader left EPIPE
+    except OSError as exc:
+        raise ExportWriteError(shown, _reason(exc)) from exc
+    return result
+
+
+def _folder_reason(error: OSError, folder: Path) -> str:
+    if isinstance(error, FileNotFoundError):
+        return f"no folder {folder}"
+    return f"{_reason(error)} (in folder {folder})"
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
 
 
 def _fsync_folder(folder: Path) -> None:

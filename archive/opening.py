@@ -164,6 +164,9 @@ def _inspection_mode(path: str, header: bytes) -> str:
     return "mode=ro"
 
 
+_UNREADABLE = "looks like a SQLite database but cannot be read ({})"
+
+
 def _reader_connection(path: str) -> sqlite3.Connection:
     """A read-only connection, honouring other connections' locks.
 
@@ -189,6 +192,9 @@ def _reader_connection(path: str) -> sqlite3.Connection:
                 "where it may create the -shm beside it",
             ) from None
         raise ArchiveInaccessible(path, str(exc)) from None
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+        connection.close()
+        raise NotAnArchive(path, _UNREADABLE.format(exc)) from None
 
 
 def _connect(path: str, mode: str) -> sqlite3.Connection:
@@ -209,8 +215,7 @@ def _describe(connection: sqlite3.Connection, path: str) -> ArchiveFile:
     except sqlite3.OperationalError as exc:  # cannot open or lock: not about its content
         raise ArchiveInaccessible(path, str(exc)) from None
     except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
-        what = f"looks like a SQLite database but cannot be read ({exc})"
-        raise NotAnArchive(path, what) from None
+        raise NotAnArchive(path, _UNREADABLE.format(exc)) from None
     if objects and not applied:  # a view or trigger alone would break the migrations too
         kind, name = objects[0]
         listed = f"tables: {', '.join(tables)}" if tables else f"no tables, but the {kind} {name}"

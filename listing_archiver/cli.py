@@ -11,23 +11,24 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from sqlite_utils import Database
 
-from archive.errors import ArchiveBusy, ArchiveUnusable
-from archive.export import FORMATS, export_posts, write_atomically
+from archive.errors import ArchiveBusy, ArchiveUnusable, ExportPathError, ExportWriteError
+from archive.export import FORMATS, export_posts, write_to_path
 from archive.lock import archive_lock
 from archive.opening import open_reader, open_writer, upgrade_archive
 from archive.store import mark_interrupted
-from scraper.errors import ScraperError
+from scraper.errors import InvalidURL, ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
 from scraper.profile import PROFILES, get_profile
 from scraper.urls import host_key, redact_text
 
 from . import __version__
+from .output import write_to_stdout
 from .report import as_json, as_text, is_newsworthy, live_progress
 from .runner import DEFAULT_JOBS, RunOptions, run_sources
 from .sources import ConfigError, Source, load_sources
@@ -172,10 +173,7 @@ def scrape(
     another page, or in a later run) only updates last_seen and times_seen. By default
     the walk stops at the first page whose posts are all archived already.
     """
-    try:
-        check_start_url(url)
-    except ScraperError as exc:
-        raise click.BadParameter(str(exc), param_hint="URL") from None
+    _check_url(url)
     source = Source(
         name=source_name or host_key(url),
         url=url,
@@ -274,10 +272,7 @@ def probe(url: str, profile: str | None, as_json_output: bool, ignore_robots: bo
     Exits 1 when the page cannot be fetched or holds no entries."""
     from . import probe as probing
 
-    try:
-        check_start_url(url)
-    except ScraperError as exc:
-        raise click.BadParameter(str(exc), param_hint="URL") from None
+    _check_url(url)
     try:
         parsed = probing.probe(
             url, profile=get_profile(profile) if profile else None, obey_robots=not ignore_robots
@@ -324,18 +319,28 @@ def history(db_path: Path, url: str) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write, replaced atomically.  [default: standard output]",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write (a regular file is replaced atomically; a symlink is written "
+    "through, a FIFO or device in place; - is standard output).  [default: standard output]",
 )
-def export(db_path: Path, fmt: str, source: str | None, output: Path | None) -> None:
+def export(db_path: Path, fmt: str, source: str | None, output: str | None) -> None:
     """Export the archive's current posts (one row per post, its newest version),
     newest first. The Atom feed turns any listing into a feed."""
     with closing(_read(db_path)) as db:
-        if output is None:
-            export_posts(db, fmt, sys.stdout, source=source)
-        else:
-            count = write_atomically(output, lambda out: export_posts(db, fmt, out, source=source))
-            click.echo(f"{count} posts written to {output}", err=True)
+
+        def write(out: TextIO) -> int:
+            return export_posts(db, fmt, out, source=source)
+
+        try:
+            if output is None or output == "-":
+                write_to_stdout(write)
+                return
+            count = write_to_path(Path(output), write)
+        except ExportPathError as exc:  # no such folder, a read-only one: fix the command
+            raise ConfigProblem(str(exc)) from None
+        except ExportWriteError as exc:  # a full disk, a reader gone: this export failed
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{count} posts written to {output}", err=True)
 
 
 @cli.command()
@@ -353,6 +358,7 @@ def serve(db_path: Path, port: int) -> None:
     from .serve import DatasetteMissing
     from .serve import serve as run_datasette
 
+    _read(db_path).close()  # a foreign, damaged or outdated file: one line, not Datasette's
     try:
         sys.exit(run_datasette(db_path, port))
     except DatasetteMissing as exc:
@@ -402,6 +408,14 @@ def upgrade(db_path: Path, wait: float) -> None:
         click.echo(f"{db_path}: applied {len(applied)} migrations: {', '.join(applied)}")
     else:
         click.echo(f"{db_path} is up to date: nothing to apply")
+
+
+def _check_url(url: str) -> None:
+    """A malformed URL is a usage error: one line naming it, exit 2, nothing opened."""
+    try:
+        check_start_url(url)
+    except InvalidURL as exc:
+        raise ConfigProblem(str(exc)) from None
 
 
 def _read(path: Path) -> Database:

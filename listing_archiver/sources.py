@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from scraper.errors import ScraperError
+from scraper.errors import InvalidURL
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
 from scraper.profile import OVERRIDE_FIELDS, PROFILES
@@ -234,14 +234,10 @@ def _name(value: object) -> str:
 def _url(value: object) -> str:
     if not isinstance(value, str):
         raise _Invalid(f"expected an http(s) URL string, got {_show(value)}")
-    if value != value.strip():
-        raise _Invalid(f"expected a URL without surrounding spaces, got {_show(value)}")
     try:
         check_start_url(value)
-    except ScraperError as exc:
+    except InvalidURL as exc:
         raise _Invalid(str(exc)) from None
-    except ValueError as exc:  # urlsplit: e.g. "Invalid IPv6 URL"
-        raise _Invalid(f"{value!r} is not a valid URL ({exc})") from None
     return value
 
 

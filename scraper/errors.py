@@ -10,7 +10,8 @@
     │   ├── NoEntriesError         the profile found no entries: the layout likely changed
     │   ├── LayoutDrift            a field the source nearly always had went missing
     │   └── NoProfileMatch         no built-in profile recognises the page
-    └── RobotsDisallowed           robots.txt forbids the URL, or could not be had
+    ├── RobotsDisallowed           robots.txt forbids the URL, or could not be had
+    └── InvalidURL                 a URL given to the tool cannot be fetched as written
     UnknownProfileError            no profile by that name (a usage error)
 
 ``HTTPStatusError.retryable`` and ``TransportError`` drive the retry policy in ``fetch``.
@@ -18,7 +19,7 @@
 
 from __future__ import annotations
 
-from .urls import redact
+from .urls import redact, redact_text
 
 
 class ScraperError(Exception):
@@ -106,6 +107,17 @@ class RobotsDisallowed(ScraperError):
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"{redact(url)}: {reason} (override with --ignore-robots)")
         self.url = url
+
+
+class InvalidURL(ScraperError):
+    """A start URL (command line or sources file) that no request could be made to:
+    a usage or config error, reported before anything is fetched or opened."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        # repr: a URL holding a newline or a control character still prints on one line
+        super().__init__(f"{redact_text(url)!r} is not a valid http(s) URL: {problem}")
+        self.url = url
+        self.problem = problem
 
 
 class UnknownProfileError(ScraperError):

@@ -31,7 +31,7 @@ from .errors import (
     ResponseTooLarge,
     TransportError,
 )
-from .urls import host_key, redact
+from .urls import host_key, http_url_problem, redact
 
 log = logging.getLogger(__name__)
 
@@ -272,10 +272,12 @@ class Fetcher:
             if not response.is_redirect:
                 return response
             target = urljoin(current, response.headers.get("Location", ""))
-            response.close()
+            response.close()  # requests parsed that Location already: see _request
             parts = urlsplit(target)
             if parts.scheme not in ("http", "https"):
                 raise FetchError(url, f"redirect to a non-http URL {redact(target)} refused")
+            if problem := http_url_problem(target):
+                raise FetchError(url, f"redirect to {redact(target)} refused: {problem}")
             if (
                 self.settings.hosts is not None
                 and (parts.hostname or "") not in self.settings.hosts
@@ -302,6 +304,9 @@ class Fetcher:
             raise FetchError(url, "not a fetchable URL") from exc
         except requests.RequestException as exc:
             raise TransportError(url, _describe(exc)) from exc
+        except ValueError as exc:  # requests parses a redirect's Location even when not
+            # following it, and urllib refuses some ("Invalid IPv6 URL"): the site's fault
+            raise FetchError(url, f"malformed URL in a redirect ({exc}); not followed") from exc
 
     def _read_capped(self, url: str, response: requests.Response) -> bytes:
         """Read the (decompressed) body, refusing it as soon as it passes the cap."""

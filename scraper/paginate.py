@@ -9,16 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urldefrag, urlsplit
 
-from .errors import RobotsDisallowed, ScraperError
+from .errors import InvalidURL, RobotsDisallowed
 from .fetch import FetchedPage, Fetcher
 from .parse import parse_page
 from .profile import PROFILES, Profile
 from .records import Entry
-from .urls import DEFAULT_PORTS, redact
+from .urls import DEFAULT_PORTS, http_url_problem, redact
 
 log = logging.getLogger(__name__)
-
-ALLOWED_SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True)
@@ -47,9 +45,10 @@ def origin(url: str) -> tuple[str, str, int]:
 
 
 def check_start_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.hostname:
-        raise ScraperError(f"{url!r} is not an http(s) URL")
+    """Raise ``InvalidURL``, naming ``url`` and what is wrong, unless it can be fetched."""
+    problem = http_url_problem(url)
+    if problem is not None:
+        raise InvalidURL(url, problem)
 
 
 class Walk:
@@ -171,12 +170,14 @@ class Walk:
 
 
 def choose_next(candidates: Iterable[str], hosts: Collection[str], seen: set[str]) -> str | None:
-    """The first candidate that is http(s), on one of ``hosts`` and not walked yet."""
+    """The first candidate that is a valid http(s) URL, on one of ``hosts`` and not walked
+    yet."""
     for candidate in candidates:
-        scheme, candidate_host, _ = origin(candidate)
-        if scheme not in ALLOWED_SCHEMES:
-            log.debug("not following %s: not http(s)", redact(candidate))
-        elif candidate_host not in hosts:
+        if problem := http_url_problem(candidate):  # the site's markup: skipped, never fatal
+            log.info("not following %r: %s", redact(candidate), problem)
+            continue
+        _, candidate_host, _ = origin(candidate)
+        if candidate_host not in hosts:
             log.info("not following %s: it leaves %s", redact(candidate), ", ".join(sorted(hosts)))
         elif _key(candidate) in seen:
             log.info("not following %s: already walked (pagination loop)", redact(candidate))

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import unicodedata
 from functools import lru_cache
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
+import idna
+
+ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST_PUNCTUATION = frozenset("-._")  # besides letters and digits, in a host name
 SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|pwd|auth|session|sig)")
 SECRET_IN_TEXT = re.compile(
     r"(?i)(//[^/\s:@]+:[^/\s@]+@)|([?&][\w.-]*(?:token|key|secret|password|passwd|pwd|auth"
@@ -29,6 +35,75 @@ def host_key(url: str) -> str:
     """``host[:port]``, lower case, without any ``user:password@``: names a site for
     politeness, grouping and default source names."""
     return urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be fetched as written, or None when it can.
+
+    The one check for every URL the tool is given (command line, sources file) and every
+    next link it would follow. It refuses up front what urllib, requests or urllib3 would
+    otherwise refuse in the middle of a walk, each in its own way (a ``ValueError`` from
+    ``SplitResult.port``, an ``InvalidURL``, a ``LocationParseError`` when connecting):
+    a scheme other than http(s), no host, an unclosed IPv6 bracket, a host no DNS name or
+    IP address can be, a port that is not a number from 1 to 65535 (port 0 would silently
+    become 80), control characters, surrounding spaces. Spaces in the path are allowed:
+    requests percent-encodes them, as browsers do."""
+    if url != url.strip():
+        return "it starts or ends with a space"
+    control = next((ch for ch in url if unicodedata.category(ch) == "Cc"), None)
+    if control is not None:
+        return f"it holds the control character {control!r}"
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "Invalid IPv6 URL", or a host NFKC turns into a separator
+        return "an unclosed [ or a stray ] in the host" if "IPv6" in str(exc) else str(exc)
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        return "the scheme must be http or https, as in https://example.org/"
+    return _netloc_problem(parts.netloc.rpartition("@")[2])
+
+
+def _netloc_problem(host_port: str) -> str | None:
+    """What is wrong with ``host[:port]`` (user info already cut off), if anything."""
+    if host_port.startswith("["):
+        host, _, rest = host_port.partition("]")
+        if rest and not rest.startswith(":"):
+            return f"{rest!r} follows the IPv6 address"
+        host, port = host + "]", rest[1:] if rest else None
+    else:
+        host, colon, port_text = host_port.partition(":")
+        port = port_text if colon else None
+    return _host_problem(host) or _port_problem(port)
+
+
+def _host_problem(host: str) -> str | None:
+    if not host:
+        return "no host"
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return f"{host!r} is not an IPv6 address"
+        return None
+    odd = next((ch for ch in host if not (ch.isalnum() or ch in _HOST_PUNCTUATION)), None)
+    if odd is not None:
+        return f"the host {host!r} holds {odd!r}, which no host name can"
+    try:  # as requests encodes a non-ASCII name, then as urllib3 checks its labels
+        ascii_host = host if host.isascii() else idna.encode(host, uts46=True).decode("ascii")
+        ascii_host.encode("idna")
+    except (UnicodeError, ValueError) as exc:  # idna.IDNAError is a UnicodeError
+        reason = " ".join(str(exc).split())  # one line, whatever the codec wrote
+        return f"the host {host!r} is not a valid host name ({reason})"
+    return None
+
+
+def _port_problem(port: str | None) -> str | None:
+    if not port:  # none, or "host:" with nothing after: the scheme's default
+        return None
+    if not (port.isascii() and port.isdigit()):
+        return f"the port {port!r} is not a number"
+    if not 1 <= int(port) <= 65535:
+        return f"the port {port} is not between 1 and 65535"
+    return None
 
 
 # Links in the two shapes nearly every listing uses, ``https://host[:port]/path`` and

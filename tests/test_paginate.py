@@ -58,5 +58,5 @@ def test_relative_next_links_resolve_against_the_page(server, fetcher):
 
 
 def test_a_walk_only_starts_from_an_http_url(fetcher):
-    with pytest.raises(ScraperError, match="not an http"):
+    with pytest.raises(ScraperError, match="not a valid http"):
         list(Walk("file:///etc/passwd", fetcher))

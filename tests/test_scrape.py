@@ -152,7 +152,7 @@ def test_cli_dead_site_is_a_clear_failure(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["scrape", "ftp://x/", "--db", "a.db"], "is not an http(s) URL"),
+        (["scrape", "ftp://x/", "--db", "a.db"], "'ftp://x/' is not a valid http(s) URL"),
         (["scrape", "http://127.0.0.1/"], "Missing option '--db'"),
         (["scrape", "http://127.0.0.1/", "--db", "a.db", "--max-pages", "0"], "--max-pages"),
         (["scrape", "http://127.0.0.1/", "--db", "a.db", "--profile", "nope"], "'papermod'"),

@@ -268,16 +268,21 @@ def test_unknown_top_level_profile_says_it_can_be_left_out(tmp_path):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("ftp://files.example/", "'ftp://files.example/' is not an http(s) URL"),
-        ("https:///no-host", "'https:///no-host' is not an http(s) URL"),
-        ("blog.example.org", "'blog.example.org' is not an http(s) URL"),
-        ("http://[::1/", "'http://[::1/' is not a valid URL (Invalid IPv6 URL)"),
-        (" https://a.example/", "expected a URL without surrounding spaces"),
+        ("ftp://files.example/", "the scheme must be http or https, as in https://example.org/"),
+        ("https:///no-host", "no host"),
+        ("blog.example.org", "the scheme must be http or https, as in https://example.org/"),
+        ("http://[::1/", "an unclosed [ or a stray ] in the host"),
+        (" https://a.example/", "it starts or ends with a space"),
+        ("http://127.0.0.1:99999/", "the port 99999 is not between 1 and 65535"),
+        ("http://127.0.0.1:abc/", "the port 'abc' is not a number"),
+        ("http://exa mple.org/", "the host 'exa mple.org' holds ' ', which no host name can"),
     ],
 )
-def test_url_must_be_http_or_https_with_a_host(tmp_path, url, message):
+def test_url_must_be_a_valid_http_or_https_url(tmp_path, url, message):
     path = write(tmp_path, f'[[source]]\nurl = "{url}"\n')
-    assert problem(path).startswith(f"{path}: source #1: url: {message}")
+    assert problem(path) == (
+        f"{path}: source #1: url: {url!r} is not a valid http(s) URL: {message}"
+    )
 
 
 def test_url_that_is_not_a_string_is_reported(tmp_path):
