@@ -12,6 +12,7 @@ its run itself, from the counters each page left in the archive.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,6 +27,8 @@ from scraper.urls import host_key
 from .job import PageCallback, RunReport, fetch_settings, interrupted_report, scrape_source
 from .sources import Source
 from .writer import SerialWriter
+
+log = logging.getLogger(__name__)
 
 DEFAULT_JOBS = 4
 # Seconds the walks get to wind down after a cancel before this thread stops waiting:
@@ -91,6 +94,12 @@ def _record_stuck(writer: SerialWriter, sources: Sequence[Source], reason: str) 
     this process's) and report them from their counters."""
     by_name = {source.name: source for source in sources}
     rows = writer.call(store.interrupt_running, error=reason)
+    log.warning(
+        "%s: %s did not stop within %g s; recorded from what was archived",
+        reason,
+        ", ".join(row["source"] for row in rows) or "a walk",
+        STOP_GRACE,
+    )
     return [interrupted_report(by_name[row["source"]], row) for row in rows]
 
 
