@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import KW_ONLY, dataclass
@@ -225,6 +226,49 @@ def test_an_interrupted_scrape_with_json_still_prints_its_object(server, tmp_pat
     [source] = json.loads(out)["sources"]
     assert (source["status"], source["error"]) == ("interrupted", "interrupted by SIGTERM")
     assert source["new_posts"] == PER_PAGE
+
+
+def test_sigterm_stops_every_source_of_a_run_each_with_its_line_and_a_total(
+    server, tmp_path, scrapes
+):
+    """Two sources on two hosts (127.0.0.1 and localhost), walked at once, each caught in
+    its own Retry-After; one SIGTERM stops both."""
+    for prefix in ("/a", "/b"):
+        serve_listing(server, POSTS, per_page=PER_PAGE, prefix=prefix)
+        ok_page = server.routes[f"{prefix}/page/2/"]
+        server.route(f"{prefix}/page/2/", MOMENTS["retry-after"].fault, *ok_page)
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'delay = 0\n[[source]]\nname = "a"\nurl = "{server.url("/a/")}"\n'
+        f'[[source]]\nname = "b"\nurl = "{server.url("/b/", "localhost")}"\n'
+    )
+    db = tmp_path / "archive.db"
+    err_path = tmp_path / "run.err"
+    with err_path.open("wb") as err_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "listing_archiver", "run", str(sources), "--db", str(db)],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err_file,
+        )
+    scrapes.started.append(process)
+    wait_until(
+        lambda: err_path.read_text().count(f"retrying in {LONG:.1f} s") == 2, process, "waits"
+    )
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=EXIT_BOUND)
+
+    assert process.returncode == 143, err_path.read_text()
+    lines = out.decode().splitlines()
+    assert [line.split(":", 1)[0] for line in lines] == ["a", "b", "total"]
+    assert all("interrupted, 1 page fetched" in line for line in lines[:2])
+    assert lines[2].startswith("total: 2 sources (2 interrupted), 2 pages fetched")
+    assert [(r["source"], r["status"], r["pages_fetched"]) for r in runs(db)] in (
+        [("a", "interrupted", 1), ("b", "interrupted", 1)],
+        [("b", "interrupted", 1), ("a", "interrupted", 1)],
+    )
+    assert all(r["finished"] and r["error"] == "interrupted by SIGTERM" for r in runs(db))
 
 
 def full_pipe() -> tuple[int, int]:
