@@ -9,13 +9,13 @@ so the JSON stores the per-database block under the placeholder key ``archive`` 
 Stopping: SIGINT, SIGTERM and SIGHUP to ``serve`` are passed on to Datasette (SIGHUP as
 SIGTERM: uvicorn shuts down gracefully on SIGINT and SIGTERM only, and a SIGHUP would
 kill it mid-request), which gets ``STOP_GRACE`` seconds before a SIGKILL; then the
-metadata's temporary folder is removed. A clean stop exits 0, as uvicorn, gunicorn and
-``datasette serve`` before uvicorn 0.29 do, and as systemd counts a ``stop`` as success
-without a ``SuccessExitStatus=``: stopping is what a server is asked to do, not a
-failure. Only a Datasette that had to be killed gives 128 + the signal (130, 143, 129).
-Datasette runs in its own process group, so a Ctrl-C on the terminal reaches it once,
-through ``serve``, rather than twice (a second SIGINT makes uvicorn skip its graceful
-shutdown).
+metadata's temporary folder is removed. A clean stop exits 0, as gunicorn does, and
+uvicorn did until it began re-raising the signal after its shutdown, and as systemd
+counts a ``stop`` as success without a ``SuccessExitStatus=``: stopping is what a server
+is asked to do, not a failure (a scrape cut short is another matter: 130 / 143). Only
+a Datasette that had to be killed gives 128 + the signal (130, 143, 129). Datasette runs
+in its own process group, so a Ctrl-C on the terminal reaches it once, through ``serve``,
+rather than twice (a second SIGINT makes uvicorn skip its graceful shutdown).
 """
 
 from __future__ import annotations
@@ -40,11 +40,9 @@ PLACEHOLDER_DATABASE = "archive"  # the database key in METADATA_FILE
 INSTALL_HINT = "pip install 'datasette==0.65.5' (in a checkout: pip install '.[datasette]')"
 STOP_GRACE = 5.0  # seconds Datasette gets to stop after a signal, then SIGKILL
 # What serve passes on for each signal it stops on (see the module docstring).
-FORWARDED = {
-    signal.SIGINT: signal.SIGINT,
-    signal.SIGTERM: signal.SIGTERM,
-    signal.SIGHUP: signal.SIGTERM,
-}
+FORWARDED = {signal.SIGINT: signal.SIGINT, signal.SIGTERM: signal.SIGTERM}
+if hasattr(signal, "SIGHUP"):  # not on Windows
+    FORWARDED[signal.SIGHUP] = signal.SIGTERM
 
 # Datasette settings: a view over every version is slower than a table, and the archive
 # changes under the browser, so: more time for queries and facets, no HTTP caching.
