@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -73,6 +74,20 @@ def mark_interrupted(db: Database, now: str | None = None) -> int:
             [now or utc_now()],
         )
     return cursor.rowcount
+
+
+def interrupt_running(db: Database, *, error: str, now: str | None = None) -> list[dict[str, Any]]:
+    """Mark the runs still ``running`` interrupted with ``error``, and return their rows
+    as now stored. For a process stopping its own runs that cannot finish themselves;
+    like ``mark_interrupted``, only while holding the archive lock."""
+    with db.atomic():
+        ids = [row[0] for row in db.execute("select id from runs where status = 'running'")]
+        db.execute(
+            "update runs set status = 'interrupted', finished = ?, error = ?"
+            " where status = 'running'",
+            [now or utc_now(), error],
+        )
+    return [db.table("runs").get(run_id) for run_id in ids]
 
 
 def incremental_allowed(db: Database, source: str) -> bool:

@@ -1,7 +1,8 @@
 """The ``listing-archiver`` command line: wires options to the job, errors to messages.
 
 Exit codes: 0 every source fine, 1 some source failed (the others still archived),
-2 usage or config error, 3 the archive is busy with another run.
+2 usage or config error, 3 the archive is busy with another run, 130 / 143 stopped by
+SIGINT / SIGTERM (``interrupts``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from archive.export import FORMATS, export_posts, write_to_path
 from archive.lock import archive_lock
 from archive.opening import open_reader, open_writer, upgrade_archive
 from archive.store import mark_interrupted
+from scraper.cancel import Cancellation
 from scraper.errors import InvalidURL, ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
@@ -28,6 +30,7 @@ from scraper.profile import PROFILES, get_profile
 from scraper.urls import host_key, redact_text
 
 from . import __version__
+from .interrupts import exit_interrupted, handling_interrupts
 from .output import write_to_stdout
 from .report import as_json, as_text, is_newsworthy, live_progress
 from .runner import DEFAULT_JOBS, RunOptions, run_sources
@@ -61,7 +64,7 @@ def cli(verbose: int) -> None:
     """Archive paginated listing pages into a deduplicated SQLite database.
 
     Exit codes: 0 all sources fine, 1 some source failed, 2 usage or config error,
-    3 archive busy with another run.
+    3 archive busy with another run, 130 / 143 stopped by SIGINT / SIGTERM.
     """
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
@@ -221,33 +224,39 @@ def _execute(
     as_json_output: bool,
     quiet: bool,
 ) -> None:
-    try:
-        with archive_lock(db_path, wait):
-            db = open_writer(str(db_path))  # a refusal passes archive_lock, which tidies up
-            try:
-                mark_interrupted(db)
-                show_progress = sys.stderr.isatty() and not (quiet or as_json_output)
-                with live_progress(sys.stderr, show_progress) as on_page:
-                    reports = run_sources(
-                        SerialWriter(db),
-                        sources,
-                        jobs=jobs,
-                        options=RunOptions(
-                            full=full, obey_robots=not ignore_robots, accept_drift=accept_drift
-                        ),
-                        on_page=on_page,
-                    )
-            finally:
-                db.close()
-    except ArchiveBusy as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_BUSY)
-    except ArchiveUnusable as exc:
-        raise ArchiveProblem(str(exc)) from None
-    if as_json_output:
-        click.echo(as_json(reports))
-    elif not quiet or is_newsworthy(reports):
-        click.echo(as_text(reports))
+    cancel = Cancellation()
+    with handling_interrupts(cancel) as interrupts:
+        try:
+            with archive_lock(db_path, wait):
+                db = open_writer(str(db_path))  # a refusal passes archive_lock, which tidies up
+                try:
+                    mark_interrupted(db)
+                    show_progress = sys.stderr.isatty() and not (quiet or as_json_output)
+                    interrupts.graceful = True  # from here a signal stops the walks cleanly
+                    with live_progress(sys.stderr, show_progress) as on_page:
+                        reports = run_sources(
+                            SerialWriter(db),
+                            sources,
+                            jobs=jobs,
+                            options=RunOptions(
+                                full=full, obey_robots=not ignore_robots, accept_drift=accept_drift
+                            ),
+                            on_page=on_page,
+                            cancel=cancel,
+                        )
+                finally:
+                    db.close()
+        except ArchiveBusy as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_BUSY)
+        except ArchiveUnusable as exc:
+            raise ArchiveProblem(str(exc)) from None
+        if as_json_output:
+            click.echo(as_json(reports))
+        elif not quiet or is_newsworthy(reports):
+            click.echo(as_text(reports))
+        if interrupts.exit_code is not None:
+            exit_interrupted(interrupts.exit_code)
     if any(r.status != "ok" for r in reports):
         sys.exit(EXIT_FAILED)
 

@@ -7,14 +7,16 @@ archive call goes through a ``SerialWriter`` so many sources can run at once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from archive import drift, store
 from archive.store import PageOutcome
-from scraper.errors import LayoutDrift, NoEntriesError, ScraperError
+from scraper.cancel import Cancellation
+from scraper.errors import Cancelled, LayoutDrift, NoEntriesError, ScraperError
 from scraper.fetch import Fetcher, FetchSettings, Pacer
 from scraper.paginate import END, ListingPage, Walk
 from scraper.profile import get_profile
@@ -36,8 +38,8 @@ PageCallback = Callable[[Source, ListingPage, PageOutcome], None]
 class RunReport:
     run_id: int
     source: str
-    # ok | degraded (layout changed: no entries, or a field gone) | failed; a run cut
-    # short is recorded as interrupted and raises instead (runs.status also has running)
+    # ok | degraded (layout changed: no entries, or a field gone) | failed | interrupted
+    # (a signal stopped the run); runs.status also has running, while a run is under way
     status: str
     mode: str  # incremental | full
     # Each count has the name of its runs column, in the --json summary as in the archive.
@@ -108,6 +110,7 @@ def scrape_source(
     pacer: Pacer | None = None,
     on_page: PageCallback | None = None,
     accept_drift: bool = False,
+    cancel: Cancellation | None = None,
 ) -> RunReport:
     """Walk ``source`` and archive it page by page. A failure keeps the pages already
     committed and is reported in the run, never raised past here.
@@ -117,12 +120,13 @@ def scrape_source(
     every page afresh. Posts are marked seen, never pages: page 1 is always asked for.
     A page on which the layout seems to have changed (no entries, or a field the source
     nearly always had gone missing) is not archived, and the run is ``degraded``.
+    A ``cancel`` stops the walk wherever it waits; the run is then ``interrupted``.
     """
     incremental = not full and writer.call(store.incremental_allowed, source.name)
     mode = "incremental" if incremental else "full"
     base = writer.call(drift.baseline, source.name)
     run_id = writer.call(store.start_run, source=source.name, url=redact(source.url), mode=mode)
-    fetcher = Fetcher(fetch_settings(source), pacer=pacer)
+    fetcher = Fetcher(fetch_settings(source), pacer=pacer, cancel=cancel)
     totals = {"pages": 0, "not_modified": 0, "seen": 0, "new": 0, "changed": 0, "removed": 0}
     written: list[tuple[ListingPage, Future[PageOutcome]]] = []
 
@@ -174,7 +178,7 @@ def scrape_source(
             totals["removed"] = writer.call(store.mark_removed, run_id=run_id, source=source.name)
     except ScraperError as exc:
         account(wait=True)  # the pages already handed to the writer are archived
-        status = "degraded" if isinstance(exc, NoEntriesError | LayoutDrift) else "failed"
+        status = _status_of(exc)
         writer.call(store.finish_run, run_id, status=status, error=str(exc))
         return _report(run_id, source, status, mode, totals, None, str(exc))
     except BaseException:
@@ -184,6 +188,12 @@ def scrape_source(
         fetcher.close()
     writer.call(store.finish_run, run_id, status="ok", stop_reason=stop_reason)
     return _report(run_id, source, "ok", mode, totals, stop_reason, None)
+
+
+def _status_of(exc: ScraperError) -> str:
+    if isinstance(exc, Cancelled):
+        return "interrupted"
+    return "degraded" if isinstance(exc, NoEntriesError | LayoutDrift) else "failed"
 
 
 def _archive_page(
@@ -268,6 +278,20 @@ def _report(
         stop_reason=stop_reason,
         error=error,
     )
+
+
+def interrupted_report(source: Source, run: Mapping[str, Any]) -> RunReport:
+    """The report of a run stopped from outside its walk, from the counters each page
+    added to its ``runs`` row."""
+    totals = {
+        "pages": run["pages_fetched"],
+        "not_modified": run["not_modified"],
+        "seen": run["entries_seen"],
+        "new": run["new_posts"],
+        "changed": run["changed_posts"],
+        "removed": run["removed_posts"],
+    }
+    return _report(run["id"], source, "interrupted", run["mode"], totals, None, run["error"])
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:

@@ -42,6 +42,8 @@ def as_text(reports: Sequence[RunReport]) -> str:
     if len(reports) > 1:
         t = totals(reports)
         trouble = [f"{t[key]} {key}" for key in ("failed", "degraded") if t[key]]
+        interrupted = sum(r.status == "interrupted" for r in reports)
+        trouble += [f"{interrupted} interrupted"] if interrupted else []
         failed = f" ({', '.join(trouble)})" if trouble else ""
         lines.append(
             f"total: {t['sources']} sources{failed}, {t['pages_fetched']} pages fetched, "

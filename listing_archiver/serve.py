@@ -5,25 +5,44 @@ Datasette 0.65 keys a database's metadata by the file's stem (``archive.db`` →
 so the JSON stores the per-database block under the placeholder key ``archive`` and
 :func:`metadata_for` moves it to the real stem. The archive is served mutable (never
 ``--immutable``): scheduled runs keep writing to it, and Datasette reads it live.
+
+Stopping: SIGINT, SIGTERM and SIGHUP to ``serve`` are passed on to Datasette (SIGHUP as
+SIGTERM: uvicorn shuts down gracefully on SIGINT and SIGTERM only, and a SIGHUP would
+kill it mid-request), which gets ``STOP_GRACE`` seconds before a SIGKILL; then the
+metadata's temporary folder is removed. A clean stop exits 0, as gunicorn does, and
+uvicorn did until it began re-raising the signal after its shutdown, and as systemd
+counts a ``stop`` as success without a ``SuccessExitStatus=``: stopping is what a server
+is asked to do, not a failure (a scrape cut short is another matter: 130 / 143). Only
+a Datasette that had to be killed gives 128 + the signal (130, 143, 129). Datasette runs
+in its own process group, so a Ctrl-C on the terminal reaches it once, through ``serve``,
+rather than twice (a second SIGINT makes uvicorn skip its graceful shutdown).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 METADATA_FILE = "datasette_metadata.json"
 PLACEHOLDER_DATABASE = "archive"  # the database key in METADATA_FILE
 # The pin of pyproject's `datasette` extra; named directly, since a clone is not on PyPI.
 INSTALL_HINT = "pip install 'datasette==0.65.5' (in a checkout: pip install '.[datasette]')"
-EXIT_INTERRUPTED = 130  # Ctrl-C that Datasette did not shut down cleanly from
-STOP_GRACE = 5.0  # seconds Datasette gets to stop after Ctrl-C, then SIGTERM, then SIGKILL
+STOP_GRACE = 5.0  # seconds Datasette gets to stop after a signal, then SIGKILL
+# What serve passes on for each signal it stops on (see the module docstring).
+FORWARDED = {signal.SIGINT: signal.SIGINT, signal.SIGTERM: signal.SIGTERM}
+if hasattr(signal, "SIGHUP"):  # not on Windows
+    FORWARDED[signal.SIGHUP] = signal.SIGTERM
 
 # Datasette settings: a view over every version is slower than a table, and the archive
 # changes under the browser, so: more time for queries and facets, no HTTP caching.
@@ -77,8 +96,9 @@ def datasette_command(
 def serve(db_path: Path, port: int = 8001) -> int:
     """Run Datasette on ``db_path`` at http://127.0.0.1:``port``/ in the foreground.
 
-    Returns Datasette's exit code; Ctrl-C stops it and returns 0 when it shut down
-    cleanly. Raises :class:`DatasetteMissing` or :class:`FileNotFoundError` first."""
+    Returns Datasette's exit code; a signal stops it (module docstring) and returns 0
+    when it shut down cleanly, 128 + the signal when it had to be killed. Raises
+    :class:`DatasetteMissing` or :class:`FileNotFoundError` first."""
     if not datasette_available():
         raise DatasetteMissing(f"Datasette is not installed; install it with `{INSTALL_HINT}`.")
     if not db_path.is_file():
@@ -89,26 +109,69 @@ def serve(db_path: Path, port: int = 8001) -> int:
     with tempfile.TemporaryDirectory(prefix="listing-archiver-") as tmp:
         metadata_path = Path(tmp) / "metadata.json"
         metadata_path.write_text(json.dumps(metadata_for(db_path), indent=2), "utf-8")
-        process = subprocess.Popen(datasette_command(db_path, metadata_path, port))
+        process = subprocess.Popen(datasette_command(db_path, metadata_path, port), process_group=0)
+        stopper = Stopper(process)
         try:
-            return process.wait()
-        except KeyboardInterrupt:
-            return _stop(process)
+            with stopper.installed():
+                return stopper.wait()
         finally:
-            if process.poll() is None:  # a second Ctrl-C during the grace period
+            if process.poll() is None:  # an exception in serve itself: leave no orphan
                 process.kill()
                 process.wait()
 
 
-def _stop(process: subprocess.Popen[bytes]) -> int:
-    """After Ctrl-C: Datasette (same terminal) got SIGINT too; give it time, then insist."""
-    try:
-        code = process.wait(timeout=STOP_GRACE)
-    except subprocess.TimeoutExpired:
-        process.terminate()
+class Stopper:
+    """Passes the stopping signals on to ``process`` and decides the exit code.
+
+    The first signal is forwarded and a timer kills the process if it has not ended
+    ``grace`` seconds later; a second signal kills it at once. ``wait`` just waits for
+    the process, so nothing polls while Datasette serves."""
+
+    def __init__(self, process: subprocess.Popen[bytes], grace: float | None = None) -> None:
+        self.process = process
+        self.grace = STOP_GRACE if grace is None else grace
+        self.signal: signal.Signals | None = None  # the first signal received
+        self.killed = False
+        # Re-entrant: a second signal may arrive while the first one's handler holds it.
+        self._lock = threading.RLock()
+        self._timer: threading.Timer | None = None
+
+    def forward(self, signum: int, frame: FrameType | None = None) -> None:
+        """The signal handler (on the main thread, so it must not block)."""
+        sig = signal.Signals(signum)
+        if self.signal is not None:
+            self._kill()
+            return
+        self.signal = sig
+        self._send(FORWARDED.get(sig, sig))
+        self._timer = threading.Timer(self.grace, self._kill)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def wait(self) -> int:
+        code = self.process.wait()
+        if self._timer is not None:
+            self._timer.cancel()
+        if self.signal is None:  # Datasette ended by itself: its own exit code
+            return code
+        return 128 + int(self.signal) if self.killed else 0
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.forward) for sig in FORWARDED}
         try:
-            code = process.wait(timeout=STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait()
-    return 0 if code == 0 else EXIT_INTERRUPTED
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _send(self, sig: signal.Signals) -> None:
+        with self._lock:
+            if self.process.returncode is None:
+                self.process.send_signal(sig)
+
+    def _kill(self) -> None:
+        with self._lock:
+            if self.process.poll() is None:
+                self.killed = True
+                self.process.kill()

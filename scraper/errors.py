@@ -11,10 +11,13 @@
     │   ├── LayoutDrift            a field the source nearly always had went missing
     │   └── NoProfileMatch         no built-in profile recognises the page
     ├── RobotsDisallowed           robots.txt forbids the URL, or could not be had
-    └── InvalidURL                 a URL given to the tool cannot be fetched as written
+    ├── InvalidURL                 a URL given to the tool cannot be fetched as written
+    └── Cancelled                  the run was stopped (a signal): not the site's fault
     UnknownProfileError            no profile by that name (a usage error)
 
 ``HTTPStatusError.retryable`` and ``TransportError`` drive the retry policy in ``fetch``.
+``Cancelled`` is no ``FetchError``, so nothing that handles a failed fetch (retries,
+robots.txt's "unreachable") can mistake a stop for a fault of the site.
 """
 
 from __future__ import annotations
@@ -122,3 +125,8 @@ class InvalidURL(ScraperError):
 
 class UnknownProfileError(ScraperError):
     pass
+
+
+class Cancelled(ScraperError):
+    """The run was cancelled (``scraper.cancel``); the message says why, e.g.
+    "interrupted by SIGINT"."""

@@ -23,6 +23,7 @@ from tenacity.wait import wait_exponential_jitter
 
 from listing_archiver import PROJECT_URL, __version__
 
+from .cancel import CancellableAdapter, Cancellation, abortable
 from .deadlines import DEADLINES
 from .errors import (
     FetchError,
@@ -89,7 +90,9 @@ class FetchedPage:
 
 class Pacer:
     """Spaces requests to each host (``host:port``), across every fetcher and thread
-    that shares it. A host's robots.txt ``Crawl-delay`` can raise its minimum delay."""
+    that shares it. A host's robots.txt ``Crawl-delay`` can raise its minimum delay.
+    ``sleep`` is what waits: a run passes its ``Cancellation.sleep``, so a 30 s
+    Crawl-delay does not hold up a Ctrl-C."""
 
     def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
         self._sleep = sleep
@@ -179,7 +182,12 @@ def _is_retryable(exc: BaseException) -> bool:
 
 class Fetcher:
     """GETs pages politely. One instance per walk (or per host): it owns the session
-    and remembers when each host was last asked, so the delay holds across pages."""
+    and remembers when each host was last asked, so the delay holds across pages.
+
+    ``cancel`` stops it wherever it is: each wait (backoff, ``Retry-After``, the pacer
+    it makes) is a ``Cancellation.sleep``, and a read in flight has its socket shut
+    down; either way ``Cancelled`` is raised, never retried. A ``pacer`` handed in
+    should wait with the same cancellation."""
 
     def __init__(
         self,
@@ -187,14 +195,17 @@ class Fetcher:
         *,
         session: requests.Session | None = None,
         pacer: Pacer | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        cancel: Cancellation | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
+        self.cancel = cancel or Cancellation()
         self.session = session or requests.Session()
+        adapter = CancellableAdapter()
+        for prefix in ("http://", "https://"):
+            self.session.mount(prefix, adapter)
         self.session.headers["User-Agent"] = self.settings.user_agent
         self.session.headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-        self.pacer = pacer or Pacer(sleep)
-        self._sleep = sleep
+        self.pacer = pacer or Pacer(self.cancel.sleep)
         self._backoff = wait_exponential_jitter(
             multiplier=self.settings.backoff_initial,
             max=self.settings.backoff_max,
@@ -206,7 +217,7 @@ class Fetcher:
             stop=stop_after_attempt(self.settings.attempts),
             wait=self._wait,
             retry=retry_if_exception(_is_retryable),
-            sleep=self._sleep,
+            sleep=self.cancel.sleep,
             before_sleep=self._log_retry,
             reraise=True,
         )
@@ -217,7 +228,7 @@ class Fetcher:
         """Fetch ``url``, retrying transient failures; raise a ``FetchError`` otherwise.
         ``headers`` go with this request only (``If-None-Match``, ``If-Modified-Since``).
         Only HTML is accepted unless ``accept_any`` (robots.txt is plain text)."""
-        return self._retrying(self._get_once, url, dict(headers or {}), accept_any)
+        return self._retrying(self._get_abortable, url, dict(headers or {}), accept_any)
 
     def close(self) -> None:
         self.session.close()
@@ -232,6 +243,16 @@ class Fetcher:
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
         log.warning("%s; retrying in %.1f s (attempt %d)", exc, wait, state.attempt_number + 1)
+
+    def _get_abortable(self, url: str, headers: dict[str, str], accept_any: bool) -> FetchedPage:
+        """One attempt, its socket shut down on a cancel; the failure that a shut
+        socket causes is reported as the ``Cancelled`` it is, so it is not retried."""
+        with abortable(self.cancel):
+            try:
+                return self._get_once(url, headers, accept_any)
+            except FetchError:
+                self.cancel.check()
+                raise
 
     def _get_once(self, url: str, headers: dict[str, str], accept_any: bool) -> FetchedPage:
         response = self._follow(url, headers)

@@ -23,10 +23,12 @@ class Scrapes:
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         self.started: list[subprocess.Popen[bytes]] = []
+        self.module = "listing_archiver"  # what ``python -m`` runs: the tool, or a launcher
+        self.global_options: tuple[str, ...] = ()  # before the command, e.g. ("-v",)
 
     def command(self, url: str, db: Path, *extra: str) -> list[str]:
-        return [sys.executable, "-m", "listing_archiver", "scrape", url, "--db", str(db),
-                "--delay", "0", *extra]  # fmt: skip
+        return [sys.executable, "-m", self.module, *self.global_options, "scrape", url,
+                "--db", str(db), "--delay", "0", *extra]  # fmt: skip
 
     def start(self, url: str, db: Path, *extra: str) -> subprocess.Popen[bytes]:
         """A scrape in the background, its stdout and stderr kept in files."""
@@ -41,6 +43,11 @@ class Scrapes:
             )
         self.started.append(process)
         return process
+
+    def stderr_so_far(self, process: subprocess.Popen[bytes]) -> str:
+        """What the running ``process`` has written to stderr until now."""
+        name = self.tmp / f"scrape-{self.started.index(process)}"
+        return name.with_suffix(".err").read_text("utf-8", errors="replace")
 
     def output(self, process: subprocess.Popen[bytes]) -> tuple[str, str]:
         """The finished ``process``'s stdout and stderr."""
