@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import requests
 
 from archive.history import word_diff
 from archive.schema import open_archive
+from listing_archiver.datasette_plugin import prepare_connection
 from listing_archiver.serve import SETTINGS, database_path, metadata_for
 
 from .datasette_process import datasette_process
@@ -180,3 +182,20 @@ def test_metadata_links_point_at_the_served_database(tmp_path):
     database = metadata["databases"]["my archive.v2"]
     assert 'href="my+archive~2Ev2/edited_posts"' in database["description_html"]
     assert 'href="archive/' not in str(metadata)
+
+
+def test_sql_word_diff_is_historys_word_diff_and_null_when_nothing_changed():
+    conn = sqlite3.connect(":memory:")
+    try:
+        prepare_connection(conn)
+        old, new = "Pragmas and a quokka.", "Pragmas, indexes and the WAL."
+        diff = conn.execute("select word_diff(?, ?)", [old, new]).fetchone()[0]
+        assert diff == word_diff(old, new)
+        assert conn.execute(
+            "select word_diff('same', 'same'), word_diff(null, 'x')"
+        ).fetchone() == (
+            None,
+            None,
+        )
+    finally:
+        conn.close()
