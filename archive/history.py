@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -56,9 +57,19 @@ def post_history(db: Database, key: str) -> list[Version]:
 
 def describe_changes(old: Version, new: Version) -> list[str]:
     """One line per changed field: short fields old → new, the excerpt as a word diff."""
+    return describe_field_changes(
+        {name: getattr(old, name) for name in FIELDS}, {name: getattr(new, name) for name in FIELDS}
+    )
+
+
+def describe_field_changes(
+    old: Mapping[str, str | None], new: Mapping[str, str | None]
+) -> list[str]:
+    """:func:`describe_changes` for two versions given as field values (``FIELDS``), so that
+    Datasette's edited-posts query prints an edit exactly as ``history`` does."""
     lines = []
     for name in FIELDS:
-        before, after = getattr(old, name), getattr(new, name)
+        before, after = old.get(name), new.get(name)
         if before == after:
             continue
         if name == "excerpt" and before and after:

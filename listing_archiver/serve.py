@@ -50,6 +50,10 @@ SETTINGS = {
     "sql_time_limit_ms": "3000",
     "facet_time_limit_ms": "1000",
     "default_cache_ttl": "0",
+    # Long text (excerpts) cut in tables and query results; a row's own page shows it all.
+    "truncate_cells_html": "140",
+    # No "suggested facets" line: room for rows on the first screen, and no guessing queries.
+    "suggest_facets": "off",
 }
 
 
@@ -63,12 +67,29 @@ def datasette_available() -> bool:
 
 
 def metadata_for(db_path: Path) -> dict[str, Any]:
-    """The bundled metadata, its database block keyed by ``db_path``'s stem as Datasette is."""
+    """The bundled metadata, its database block keyed by ``db_path``'s stem as Datasette is,
+    and its links (``href="archive/…"``, relative: right under any ``base_url``) made to
+    point at that database."""
     text = files("listing_archiver").joinpath(METADATA_FILE).read_text("utf-8")
+    link = f'href=\\"{PLACEHOLDER_DATABASE}/'
+    text = text.replace(link, f'href=\\"{database_path(db_path.stem)}/')
     metadata: dict[str, Any] = json.loads(text)
     databases: dict[str, Any] = metadata.get("databases", {})
     metadata["databases"] = {db_path.stem: databases.get(PLACEHOLDER_DATABASE, {})}
     return metadata
+
+
+def database_path(name: str) -> str:
+    """A database's name as Datasette puts it in URLs: "tilde encoding" (``~`` and two hex
+    digits for each byte but letters, digits, ``_`` and ``-``; ``+`` for a space)."""
+    encoded = []
+    for byte in name.encode("utf-8"):
+        char = chr(byte)
+        if char.isascii() and (char.isalnum() or char in "_-"):
+            encoded.append(char)
+        else:
+            encoded.append("+" if char == " " else f"~{byte:02X}")
+    return "".join(encoded)
 
 
 def datasette_command(

@@ -20,6 +20,7 @@ import requests
 from archive.identity import post_key
 from archive.schema import open_archive
 from listing_archiver import serve as serve_module
+from listing_archiver.datasette_plugin import prepare_connection
 from listing_archiver.serve import (
     DatasetteMissing,
     datasette_command,
@@ -33,11 +34,12 @@ STARTUP_TIMEOUT = 20.0
 DB_NAME = "blog-archive"  # a stem other than the JSON's placeholder key, "archive"
 
 RUNS = [
-    # two sources, two runs each; 3 and 4 are the latest of alpha and beta
+    # two sources; 3 is alpha's latest run, 5 beta's, which found nothing new (4 did)
     (1, "alpha", "2024-01-01T10:00:00Z"),
     (2, "beta", "2024-01-01T10:05:00Z"),
     (3, "alpha", "2024-02-01T10:00:00Z"),
     (4, "beta", "2024-02-01T10:05:00Z"),
+    (5, "beta", "2024-02-02T10:05:00Z"),
 ]
 WHEN = {run_id: started for run_id, _, started in RUNS}
 
@@ -221,7 +223,7 @@ def test_posts_table_facets_every_version_by_source_and_author(datasette):
 def test_posts_and_runs_default_order_is_newest_first(datasette):
     first_seen = [row["first_seen"] for row in datasette.rows("posts")]
     assert first_seen == sorted(first_seen, reverse=True)
-    assert [row["id"] for row in datasette.rows("runs")] == [4, 3, 2, 1]
+    assert [row["id"] for row in datasette.rows("runs")] == [5, 4, 3, 2, 1]
 
 
 def test_canned_query_new_in_latest_run_lists_posts_first_seen_by_each_sources_latest_run(
@@ -229,6 +231,17 @@ def test_canned_query_new_in_latest_run_lists_posts_first_seen_by_each_sources_l
 ):
     rows = datasette.rows("new_in_latest_run")
     assert titles(rows) == titles_of("fresh_alpha", "fresh_beta")  # not the edited tuning post
+
+
+def test_new_in_latest_run_names_the_run_and_falls_back_where_the_latest_found_nothing(
+    datasette,
+):
+    rows = {row["source"]: row for row in datasette.rows("new_in_latest_run")}
+    assert (rows["alpha"]["found_by_run"], rows["alpha"]["run_started"]) == (3, WHEN[3])
+    assert rows["alpha"]["note"] == "latest run"
+    # beta's latest run (5) found nothing: its newest posts, those of run 4, and why
+    assert (rows["beta"]["found_by_run"], rows["beta"]["run_started"]) == (4, WHEN[4])
+    assert rows["beta"]["note"] == f"latest run 5 ({WHEN[5]}) found nothing new"
 
 
 def test_canned_query_edited_posts_lists_every_version_oldest_first(datasette):
@@ -242,7 +255,18 @@ def test_canned_query_edited_posts_lists_every_version_oldest_first(datasette):
         POSTS["tuning_v1"]["content_hash"],
         POSTS["tuning_v2"]["content_hash"],
     ]
-    assert {"date", "excerpt", "first_seen", "last_seen"} <= set(rows[0])
+    assert {"date", "changes", "first_seen", "last_seen"} <= set(rows[0])
+
+
+def test_edited_posts_says_what_each_version_changed_as_history_prints_it(datasette):
+    first, second = datasette.rows("edited_posts")
+    assert first["changes"] is None  # the first version changed nothing
+    old, new = POSTS["tuning_v1"], POSTS["tuning_v2"]
+    assert second["changes"].splitlines() == [
+        f"title: {old['title']!r} → {new['title']!r}",
+        "excerpt: [-Pragmas-] {+Pragmas, indexes+} and [-a quokka.-] {+the WAL.+}",
+        f"url: {old['url']!r} → {new['url']!r}",
+    ]
 
 
 def test_canned_query_removed_posts_lists_only_removed_posts(datasette):
@@ -317,6 +341,7 @@ def test_canned_queries_run_read_only_and_without_parameters(tmp_path):
     assert set(queries) == {"new_in_latest_run", "edited_posts", "removed_posts", "posts_per_month"}
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
+        prepare_connection(conn)  # the plugin's SQL functions, as Datasette's connections have
         for name, query in queries.items():
             assert query["title"] and query["description"], name
             conn.execute(query["sql"]).fetchall()  # parameters or a write would fail here
