@@ -11,8 +11,8 @@ from urllib.parse import urldefrag, urlsplit
 
 from .errors import RobotsDisallowed, ScraperError
 from .fetch import FetchedPage, Fetcher
-from .parse import parse_page
-from .profile import PROFILES, Profile
+from .profile import Profile
+from .reader import ListingReader
 from .records import Entry
 from .urls import DEFAULT_PORTS, redact
 
@@ -90,6 +90,7 @@ class Walk:
         # Next links may lead to these hosts only: the start URL's, unless told more.
         self.hosts = frozenset(hosts or ()) | {origin(start_url)[1]}
         self.stop_reason: str | None = None
+        self.reader = ListingReader(profile, overrides=overrides, fetch=self._feed_text)
 
     def __iter__(self) -> Iterator[ListingPage]:
         seen: set[str] = set()
@@ -114,15 +115,8 @@ class Walk:
                         self.stop_reason = LOOP
                         return
                     seen.add(_key(fetched.url))
-                parsed = parse_page(
-                    fetched.text,
-                    fetched.url,
-                    self.profile,
-                    overrides=self.overrides,
-                    fetched_at=datetime.now(UTC),
-                )
-                if self.profile is None and parsed.profile in PROFILES:  # keep page 1's
-                    self.profile = PROFILES[parsed.profile]
+                parsed = self.reader.read(fetched.text, fetched.url, datetime.now(UTC))
+                self.profile = self.reader.profile  # page 1's choice reads the rest
                 url = choose_next(parsed.next_urls, self.hosts, seen)
                 if url is None:  # a next link back to a walked page is a loop, not the end
                     looped = any(_key(c) in seen for c in parsed.next_urls)
@@ -143,6 +137,16 @@ class Walk:
         finally:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
+
+    def _feed_text(self, url: str) -> str | None:
+        """A feed's text for learning the site's profile; None when robots.txt forbids
+        it or it cannot be fetched (a missing feed is no failure of the walk)."""
+        try:
+            if self.allow is not None:
+                self.allow(url)
+            return self.fetcher.get(url, accept_any=True).text
+        except ScraperError:
+            return None
 
     def _request(
         self, url: str, walked: int, seen: set[str], pool: ThreadPoolExecutor | None

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .dates import extract_date
 from .errors import NoEntriesError, NoProfileMatch
+from .feeds import FeedItem
 from .profile import PROFILES, SELECTOR_FIELDS, Profile, custom_profile
-from .records import Entry
+from .records import ENTRY_FIELDS, Entry
 from .select import (
     LxmlDocument,
     LxmlElement,
@@ -35,6 +36,9 @@ from .urls import absolute_http_url
 # For pages read by the generic extractor: rel=next and link text only.
 GENERIC_NEXT = Profile(name="generic", description="", item="", title=(), url=())
 
+# What the generic extractor reads from markup made to be read (schema.org, mf2).
+STRUCTURED = frozenset({"generic:json-ld", "generic:microdata", "generic:h-entry"})
+
 # Link text that reads as "the next, older page" and not as "the previous, newer one".
 NEXT_TEXT = re.compile(r"\b(next|older)\b|^[»›→⟩❯>\s]+$", re.IGNORECASE)
 PREV_TEXT = re.compile(r"\b(prev|previous|newer)\b|[«‹←⟨❮]", re.IGNORECASE)
@@ -45,6 +49,8 @@ class ParsedPage:
     profile: str
     entries: tuple[Entry, ...]
     next_urls: tuple[str, ...]  # absolute candidates, best first; the walker picks one
+    used: Profile | None = None  # what read the page, for the walk's next pages
+    evidence: dict[str, str] = field(default_factory=dict)  # per field, where it came from
 
 
 def parse_page(
@@ -54,41 +60,123 @@ def parse_page(
     *,
     overrides: Mapping[str, str] | None = None,
     fetched_at: datetime | None = None,
+    feed: Sequence[FeedItem] = (),
 ) -> ParsedPage:
-    """Extract a listing page's entries with ``profile``: detected when None, and when
-    no built-in profile matches, the generic extractor finds the repeated entries.
-    ``overrides`` are a source's own selectors, put before the profile's.
+    """Extract a listing page's entries with ``profile``. When None (a source's first
+    page), a profile is learned from the page (``feed``: the site's own feed items, as
+    labels) and scored against the built-in profile detected, if any: the built-in one
+    is used only when it fills at least as many fields. When neither reads a listing,
+    the generic extractor looks for one. ``overrides`` are a source's own selectors, put
+    before the profile's (and then nothing is learned).
 
     Raises ``NoEntriesError`` when nothing is found: an empty listing almost always
     means the layout changed.
     """
     page = PageTrees(html)
+    if profile is None and not overrides:
+        return _first_contact(page, url, fetched_at, feed)
     profile = profile or detect_profile(page)
     if overrides:
         profile = profile.with_overrides(overrides) if profile else _custom(overrides, url)
     if profile is None:
-        from .generic import extract_generic  # only for sites no profile knows
+        return _generic(page, url, fetched_at)
+    return _finish(page, url, profile, _profile_entries(page, url, profile, fetched_at))
 
-        name, found = extract_generic(page.soup, url, fetched_at)
-        entries = tuple(found)
-        next_profile = GENERIC_NEXT
-        document = page.document(fast=True)
+
+def _profile_entries(
+    page: PageTrees, url: str, profile: Profile, fetched_at: datetime | None
+) -> tuple[Entry, ...]:
+    document = page.document(fast=fast_path_supports(profile))
+    return tuple(
+        entry
+        for block in select(document, profile.item)
+        if (entry := extract_entry(block, profile, url, fetched_at)) is not None
+    )
+
+
+def _first_contact(
+    page: PageTrees, url: str, fetched_at: datetime | None, feed: Sequence[FeedItem]
+) -> ParsedPage:
+    """The better of the built-in profile detected and a profile learned from the page;
+    the generic extractor where neither finds entries, or finds fewer fields."""
+    from .learn import learn
+
+    builtin = detect_profile(page)
+    options: list[tuple[int, int, Profile, tuple[Entry, ...], dict[str, str]]] = []
+    if builtin is not None:
+        entries = _profile_entries(page, url, builtin, fetched_at)
+        evidence = dict.fromkeys(ENTRY_FIELDS, "built-in profile")
+        options.append((fit(entries), 1, builtin, entries, evidence))
+    if page.tree is not None and not _is_post(page, url):
+        learned = learn(page.tree, url, feed, fetched_at)
     else:
-        name, next_profile = profile.name, profile
-        document = page.document(fast=fast_path_supports(profile))
-        entries = tuple(
-            entry
-            for block in select(document, profile.item)
-            if (entry := extract_entry(block, profile, url, fetched_at)) is not None
-        )
+        learned = None
+    if learned is not None:
+        entries = _profile_entries(page, url, learned.profile, fetched_at)
+        options.append((fit(entries), 0, learned.profile, entries, learned.evidence))
+    if options:
+        score, _, profile, entries, evidence = max(options, key=lambda o: o[:2])
+        if builtin is not None and profile is builtin:
+            return _finish(page, url, profile, entries, evidence)
+        generic = _generic_or_none(page, url, fetched_at)
+        if generic is None or fit(generic.entries) < score:
+            return _finish(page, url, profile, entries, evidence)
+        # Structured data on the page is the strongest evidence: it wins a tie.
+        structured = generic.profile in STRUCTURED
+        if structured or fit(generic.entries) > score:
+            return generic
+        return _finish(page, url, profile, entries, evidence)
+    return _generic(page, url, fetched_at)
+
+
+def _is_post(page: PageTrees, url: str) -> bool:
+    if "ld+json" not in page.html:  # no JSON-LD: no BeautifulSoup tree either
+        return False
+    from .generic import is_post_page
+
+    return is_post_page(page.soup, url)
+
+
+def fit(entries: Sequence[Entry]) -> int:
+    """How well a profile reads a page: the fields it fills, over all entries."""
+    return sum(1 for entry in entries for name in ENTRY_FIELDS if getattr(entry, name))
+
+
+def _generic_or_none(page: PageTrees, url: str, fetched_at: datetime | None) -> ParsedPage | None:
+    try:
+        return _generic(page, url, fetched_at)
+    except NoEntriesError:
+        return None
+
+
+def _generic(page: PageTrees, url: str, fetched_at: datetime | None) -> ParsedPage:
+    from .generic import extract_generic  # only for sites no profile reads
+
+    name, found = extract_generic(page.soup, url, fetched_at)
+    evidence = dict.fromkeys(ENTRY_FIELDS, "structured data" if "json" in name else "generic")
+    return _finish(page, url, GENERIC_NEXT, tuple(found), evidence, name=name)
+
+
+def _finish(
+    page: PageTrees,
+    url: str,
+    profile: Profile,
+    entries: tuple[Entry, ...],
+    evidence: Mapping[str, str] | None = None,
+    *,
+    name: str | None = None,
+) -> ParsedPage:
+    name = name or profile.name
     if not entries:
         raise NoEntriesError(url, name)
+    document = page.document(fast=fast_path_supports(profile))
     # The walk follows the first candidate it accepts (same host, not yet walked), so
     # only the best tier that has candidates is read: the profile's own link, else
     # rel=next, else link text. The later tiers' passes over the page are skipped.
-    tiers = next_page_tiers(document, url, next_profile)
+    tiers = next_page_tiers(document, url, profile)
     next_urls = next((tuple(urls) for urls in tiers if urls), ())
-    return ParsedPage(name, entries, next_urls)
+    used = None if profile is GENERIC_NEXT else profile
+    return ParsedPage(name, entries, next_urls, used, dict(evidence or {}))
 
 
 if TYPE_CHECKING:
@@ -126,8 +214,8 @@ def fast_path_supports(profile: Profile) -> bool:
     ``scraper.select``); when one does not, the page is read with BeautifulSoup and
     soupsieve instead. (The signature is for detection, which checks it on its own.)"""
     selectors: list[str] = []
-    for field in (*SELECTOR_FIELDS, "excerpt_exclude"):
-        value = getattr(profile, field)
+    for name in (*SELECTOR_FIELDS, "excerpt_exclude"):
+        value = getattr(profile, name)
         selectors.extend([value] if isinstance(value, str) else value)
     return all(compile_selector(selector) is not None for selector in selectors)
 
@@ -165,7 +253,9 @@ def extract_entry(
     url = absolute_http_url(href if isinstance(href, str) else None, page_url)
     if not title and not url:
         return None
-    author = _author(_first(block, profile.author))
+    author = (
+        _authors(block, profile) if profile.author_join else _author(_first(block, profile.author))
+    )
     if author and profile.author_exclude and re.search(profile.author_exclude, author, re.I):
         author = None
     return Entry(
@@ -217,6 +307,16 @@ def _author(element: Tag | LxmlElement | None) -> str | None:
         return text
     alt = _avatar_alt(element)
     return _markup_text(alt) if isinstance(alt, str) and alt.strip() else None
+
+
+def _authors(block: Tag | LxmlElement, profile: Profile) -> str | None:
+    """Every name the first matching author selector finds, joined (learned profiles)."""
+    from .fields import read_authors
+
+    for selector in profile.author:
+        if found := select(block, selector):
+            return read_authors(found)
+    return None
 
 
 def _avatar_alt(element: Tag | LxmlElement) -> Any:

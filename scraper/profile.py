@@ -41,6 +41,9 @@ class Profile:
     date_format: str | None = None  # strptime format for visible dates, when known
     generator: str | None = None  # regex on <meta name="generator"> for detection
     signature: str = ""  # selector present on this engine's listing pages
+    # Every element the first matching author selector finds is a name (joined with
+    # ", " in page order), and "by …" bylines are cut to the name: learned profiles.
+    author_join: bool = False
 
     def __post_init__(self) -> None:
         if self.author_exclude:

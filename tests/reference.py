@@ -31,8 +31,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scraper.errors import ScraperError
-from scraper.parse import ParsedPage, parse_page
-from scraper.profile import PROFILES, Profile
+from scraper.reader import ListingReader
 from scraper.records import Entry
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "engines"
@@ -116,27 +115,14 @@ def local_feed(site: Path) -> Callable[[str], str | None]:
 
 def walk_site(site: Path) -> Iterator[tuple[int, str, str, list[Entry]]]:
     """(page number, page URL, profile name, entries) as a walk reads the site's pages."""
-    parser = walk_parser(local_feed(site))
+    reader = ListingReader(fetch=local_feed(site))
     for number, (copy, url) in enumerate(page_urls(site), 1):
         html = copy.read_text("utf-8", errors="replace")
         try:
-            parsed = parser(html, url)
+            parsed = reader.read(html, url)
             yield number, url, parsed.profile, list(parsed.entries)
         except ScraperError:
             yield number, url, "(error)", []
-
-
-def walk_parser(fetch: Callable[[str], str | None]) -> Callable[[str, str], ParsedPage]:
-    """Parse pages as a walk does: a built-in profile detected on page 1 is kept."""
-    kept: list[Profile] = []
-
-    def parse(html: str, url: str) -> ParsedPage:
-        parsed = parse_page(html, url, kept[0] if kept else None)
-        if not kept and parsed.profile in PROFILES:
-            kept.append(PROFILES[parsed.profile])
-        return parsed
-
-    return parse
 
 
 def normal_title(text: str | None) -> str:

@@ -1,0 +1,120 @@
+"""Learned profiles: the item group holds one post each, fields are chosen as columns,
+the site's own feed labels what the heuristics cannot see, and what page 1 taught reads
+the pages after it through the fast path."""
+
+from __future__ import annotations
+
+from scraper.paginate import Walk
+from scraper.parse import parse_page
+from scraper.reader import ListingReader
+
+URL = "https://news.example.org/"
+
+
+def _page(body: str, head: str = "") -> str:
+    return f"<html><head>{head}</head><body><main>{body}</main></body></html>"
+
+
+def _news_list(days: range) -> str:
+    items = "".join(
+        f'<li><a href="/news/item-{d}/">Council meets about item number {d}</a>'
+        f'<span class="date">2024-03-{d:02d}</span></li>'
+        for d in days
+    )
+    return _page(f'<ul class="news">{items}</ul>')
+
+
+def test_a_plain_news_list_keeps_its_dates_the_li_is_the_item_not_the_link():
+    page = parse_page(_news_list(range(1, 6)), URL)
+    assert page.profile == "learned"
+    assert [e.date for e in page.entries] == [f"2024-03-{d:02d}" for d in range(1, 6)]
+    assert page.entries[0].url == "https://news.example.org/news/item-1/"
+
+
+def test_div_items_with_heading_date_and_summary_paragraphs_keep_every_field():
+    items = "".join(
+        f'<div class="item"><h3><a href="/p/{d}">A post about topic {d}</a></h3>'
+        f'<p class="date">March {d}, 2024</p><p>Summary of the post number {d}, in a sentence.</p>'
+        "</div>"
+        for d in range(1, 5)
+    )
+    page = parse_page(_page(items), URL)
+    first = page.entries[0]
+    assert (first.title, first.date) == ("A post about topic 1", "2024-03-01")
+    assert first.excerpt == "Summary of the post number 1, in a sentence."
+    assert len(page.entries) == 4
+
+
+def test_the_learned_profile_is_what_the_walk_reads_the_next_page_with():
+    reader = ListingReader()
+    first = reader.read(_news_list(range(1, 6)), URL)
+    assert first.used is not None and reader.profile is first.used
+    second = reader.read(_news_list(range(6, 9)), URL + "page/2/")
+    assert second.profile == "learned"
+    assert [e.date for e in second.entries] == ["2024-03-06", "2024-03-07", "2024-03-08"]
+
+
+def test_several_authors_are_joined_in_page_order():
+    items = "".join(
+        f'<article><h2><a href="/p/{d}">Release notes number {d}</a></h2>'
+        f'<div class="authors"><span class="author">Ann Lee</span>'
+        f'<span class="author">Bo Chen</span></div><time datetime="2024-01-0{d}">Jan {d}</time>'
+        "</article>"
+        for d in range(1, 4)
+    )
+    page = parse_page(_page(f'<section class="list">{items}</section>'), URL)
+    assert page.profile == "learned"
+    assert {e.author for e in page.entries} == {"Ann Lee, Bo Chen"}
+
+
+FEED = '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+FEED_ITEM = (
+    "<item><title>Story number {d} of the week</title><link>{base}story/{d}/</link>"
+    "<author>x@example.org (Jo Writer)</author><dc:creator>Jo Writer</dc:creator>"
+    "<pubDate>Mon, 0{d} Apr 2024 10:00:00 +0000</pubDate><description>Opening line of "
+    "story {d}.</description></item>"
+)
+
+
+def _story_page(stories: range, feed_href: str | None) -> str:
+    items = "".join(
+        f'<div class="row"><h2><a href="/story/{d}/">Story number {d} of the week</a></h2>'
+        f"<span>Jo Writer</span><span>April {d}, 2024</span><div>Opening line of story {d}.</div>"
+        "</div>"
+        for d in stories
+    )
+    head = f'<link rel="alternate" type="application/rss+xml" href="{feed_href}">'
+    return _page(items, head if feed_href else "")
+
+
+def test_the_sites_feed_is_discovered_once_and_labels_an_unmarked_author(server, fetcher):
+    base = server.url("/")
+    feed = FEED.replace("<rss ", '<rss xmlns:dc="http://purl.org/dc/elements/1.1/" ')
+    items = "".join(FEED_ITEM.format(d=d, base=base) for d in range(1, 4))
+    server.route("/feed.rss", _xml(feed.format(items=items)))
+    page2 = _story_page(range(4, 7), "/feed.rss")
+    server.page("/", _story_page(range(1, 4), "/feed.rss").replace("</main>", _next("/p2")))
+    server.page("/p2", page2)
+    pages = list(Walk(base, fetcher))
+    assert [p.profile for p in pages] == ["learned", "learned"]
+    assert server.hits("/feed.rss") == 1
+    assert [e.author for p in pages for e in p.entries] == ["Jo Writer"] * 6
+    assert [e.date for e in pages[1].entries] == ["2024-04-04", "2024-04-05", "2024-04-06"]
+    assert pages[1].entries[0].excerpt == "Opening line of story 4."
+
+
+def test_a_site_without_a_feed_is_still_learned_from_its_columns(server, fetcher):
+    server.page("/", _news_list(range(1, 6)))
+    pages = list(Walk(server.url("/"), fetcher))
+    assert pages[0].profile == "learned"
+    assert all(e.date for e in pages[0].entries)
+
+
+def _next(href: str) -> str:
+    return f'<a rel="next" href="{href}">Older</a></main>'
+
+
+def _xml(text: str):  # type: ignore[no-untyped-def]
+    from .server import Reply
+
+    return Reply(body=text.encode("utf-8"), headers={"Content-Type": "application/rss+xml"})
