@@ -35,17 +35,23 @@ from .fields import (
     read_title,
 )
 from .noise import CLASS_WORDS, is_noise
+from .paths import item_selector, path_key, relative, step
 from .profile import Profile
-from .select import LxmlDocument, LxmlElement, compile_selector, select, select_one
+from .select import LxmlDocument, LxmlElement, select, select_one
 from .text import READ_MORE, clean_text
 from .urls import absolute_http_url
 
 LEARNED = "learned"
 MIN_ITEMS = 3  # without a feed to confirm them, fewer same-looking blocks are no listing
 MIN_LABELLED = 2  # items the feed lists: enough to call a group the listing
+TAXONOMY = frozenset(
+    {"tag", "tags", "category", "categories", "topic", "topics", "label", "labels"}
+    | {"author", "authors", "archive", "archives"}
+)
+# A byline holding the date among name, categories and tags ("Posted by A on 30 October
+# 2025 in B • Tagged with C"); the shortest element that reads as a date wins.
+MAX_DATE_LINE = 200
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-CSS_IDENT = re.compile(r"^-?[_a-zA-Z][_a-zA-Z0-9-]*$")
-VARYING_PREFIXES = ("is-", "has-", "category-", "tag-", "format-", "status-", "type-")
 
 
 @dataclass(frozen=True)
@@ -75,14 +81,15 @@ def learn(
     """The best profile induced from this page, or None when no group reads as a list."""
     labels = {item.key: item for item in feed}
     page = _Page(document, page_url, labels, fetched_at)
-    ranked = sorted((c for c in page.candidates() if page.enough(c)), key=page.rank, reverse=True)
-    if not ranked:
-        return None
+    found = list(page.candidates())
+    ranked = sorted((c for c in found if page.enough(c)), key=page.rank, reverse=True)
+    # A featured block may hold only two posts: fewer than a list needs on its own.
+    blocks = sorted((c for c in found if page.enough(c, MIN_LABELLED)), key=page.rank, reverse=True)
     for best in ranked:
         learned = _profile(page, best)
         if learned is None:
             continue
-        for featured in (c for c in ranked if c is not best and page.leads(c, best)):
+        for featured in (c for c in blocks if c is not best and page.leads(c, best)):
             if (other := _profile(page, featured)) is not None:
                 merged = _union(learned.profile, other.profile)
                 return Learned(merged, learned.evidence, learned.score)
@@ -126,7 +133,7 @@ class _Page:
                     inside=False,
                     promo=False,
                 )
-            if self._noise[node]:
+            if self._noise[node] and not _post_part(node):
                 return True
             node = node.getparent()
         return False
@@ -142,10 +149,46 @@ class _Page:
             ):
                 continue
             if not self.in_noise(anchor):
-                groups.setdefault(_path_key(anchor), []).append(anchor)
-        for anchors in groups.values():
-            if len(anchors) >= MIN_LABELLED and (found := _items(anchors)) is not None:
+                groups.setdefault(path_key(anchor), []).append(anchor)
+        seen: set[frozenset[LxmlElement]] = set()
+        for group in groups.values():
+            anchors = self.complete(group)
+            if len(anchors) < MIN_LABELLED or frozenset(anchors) in seen:
+                continue
+            seen.add(frozenset(anchors))
+            if (found := _items(anchors)) is not None:
                 yield found
+
+    def complete(self, anchors: list[LxmlElement]) -> list[LxmlElement]:
+        """The group with the links of its items' siblings that sit deeper or shallower
+        (a post with an image wraps its heading in a grid row): in a list, a sibling of
+        the items' kind whose link looks like theirs holds a post too."""
+        found = _items(anchors)
+        if found is None or len({i.getparent() for i in found.items}) != 1:
+            return anchors
+        parent, kind, own = found.items[0].getparent(), found.items[0].tag, step(anchors[0])
+        headed = found.titles[0] is not anchors[0]
+        extra = []
+        for sibling in parent if parent is not None else ():
+            if sibling.tag != kind or sibling in found.items:
+                continue
+            link = next(
+                (
+                    a
+                    for a in sibling.iter("a")
+                    if step(a) == own
+                    and a.get("href")
+                    and (_title_element(a) is not a) == headed
+                    and clean_text(_title_element(a))
+                ),
+                None,
+            )
+            if link is not None:
+                extra.append(link)
+        if not extra:
+            return anchors
+        order = self.order()
+        return sorted([*anchors, *extra], key=lambda a: order[a])
 
     def labelled(self, candidate: Candidate) -> list[FeedItem | None]:
         return [
@@ -153,12 +196,24 @@ class _Page:
             for a in candidate.anchors
         ]
 
-    def enough(self, candidate: Candidate) -> bool:
-        hrefs = {a.get("href") for a in candidate.anchors}
-        if len(hrefs) < 0.8 * len(candidate.anchors):
-            return False  # the same few links again and again: categories, authors
+    def enough(self, candidate: Candidate, minimum: int = MIN_ITEMS) -> bool:
+        """Whether the group may be a list of posts: not the same few links again and
+        again, not links to tag, category, author or year pages, not bare one-word links
+        with nothing beside them (a tag cloud, a menu); the feed's word counts most."""
+        anchors = candidate.anchors
+        hrefs = {a.get("href") for a in anchors}
+        if len(hrefs) < 0.8 * len(anchors):
+            return False
+        if sum(1 for a in anchors if _taxonomy(str(a.get("href")))) >= 0.5 * len(anchors):
+            return False
         labelled = sum(1 for label in self.labelled(candidate) if label is not None)
-        return labelled >= MIN_LABELLED or len(candidate.items) >= MIN_ITEMS
+        if labelled >= MIN_LABELLED:
+            return True
+        titles = [clean_text(t) or "" for t in candidate.titles]
+        words = sum(len(t.split()) for t in titles) / len(titles)
+        if words < 2 and _bare(candidate, titles):
+            return False
+        return len(candidate.items) >= minimum
 
     def rank(self, candidate: Candidate) -> float:
         """How post-like the group reads: more items, titles of several words, dates
@@ -206,13 +261,42 @@ def _items(anchors: list[LxmlElement]) -> Candidate | None:
 
 
 def _title_element(anchor: LxmlElement, item: LxmlElement | None = None) -> LxmlElement:
-    """The heading a title link sits in (within the item), else the link itself."""
+    """The heading a title link sits in (within the item), or the heading inside a link
+    that wraps a whole card, else the link itself."""
+    inner = next((e for e in anchor.iter(*HEADINGS) if e is not anchor), None)
+    if inner is not None:
+        return inner
     node = anchor.getparent()
     while node is not None and node is not item:
         if node.tag in HEADINGS:
             return node
         node = node.getparent()
     return anchor
+
+
+def _post_part(element: LxmlElement) -> bool:
+    """A header or footer inside a post (``article > header``) is the post's own."""
+    return element.tag in ("header", "footer") and any(
+        a.tag in ("article", "li") for a in element.iterancestors()
+    )
+
+
+def _taxonomy(href: str) -> bool:
+    """A link to a tag, category, author or archive page, or to a year's posts."""
+    segments = [s.lower() for s in url_key(href).split("/") if s]
+    return bool(TAXONOMY.intersection(segments)) or bool(
+        segments and re.fullmatch(r"\d{4}", segments[-1])
+    )
+
+
+def _bare(candidate: Candidate, titles: list[str]) -> bool:
+    """Whether most items show nothing but their link: no date, no text beside it."""
+    plain = sum(
+        1
+        for item, title in zip(candidate.items, titles, strict=True)
+        if not _has_date(item) and len(clean_text(item) or "") < len(title) + 20
+    )
+    return plain >= 0.5 * len(candidate.items)
 
 
 def _has_date(item: LxmlElement) -> bool:
@@ -231,126 +315,32 @@ def _same_kind(anchors: Sequence[LxmlElement], others: Sequence[LxmlElement]) ->
     return mine.most_common(1)[0][0] == theirs.most_common(1)[0][0]
 
 
-# --- selectors -----------------------------------------------------------------------------
-
-
-def _step(element: LxmlElement, *, classes: bool = True) -> str:
-    """An element as one selector step: its tag and its classes that do not vary along
-    a list (no digits, modifiers or per-post categories)."""
-    tag = str(element.tag)
-    if not classes:
-        return tag
-    kept = sorted(
-        c
-        for c in str(element.get("class") or "").split()
-        if CSS_IDENT.match(c)
-        and not any(ch.isdigit() for ch in c)
-        and "--" not in c
-        and not c.startswith(VARYING_PREFIXES)
-    )
-    return ".".join([tag, *kept])
-
-
-def _path_key(element: LxmlElement) -> tuple[str, ...]:
-    return tuple(_step(e) for e in (element, *element.iterancestors()))
-
-
-def _relative(element: LxmlElement, item: LxmlElement) -> list[str]:
-    """Selectors that find ``element`` from ``item``: the full child path, with and
-    without classes, the element's own step, and its parent's step above it."""
-    chain = []
-    node = element
-    while node is not None and node is not item:
-        chain.append(node)
-        node = node.getparent()
-    chain.reverse()
-    if not chain:
-        return []
-    full = [_step(e) for e in chain]
-    bare = [_step(e, classes=False) for e in chain]
-    found = [":scope > " + " > ".join(full), ":scope > " + " > ".join(bare), full[-1]]
-    if len(full) > 1:
-        found.append(f"{full[-2]} > {full[-1]}")
-    # The n-th of its kind, where the same step repeats in one parent (meta paragraphs).
-    nth = [f"{s}:nth-of-type({_nth(e)})" for s, e in zip(bare, chain, strict=True)]
-    found += [":scope > " + " > ".join(nth), ":scope > " + " > ".join([*full[:-1], nth[-1]])]
-    return [s for s in dict.fromkeys(found) if compile_selector(s) is not None]
-
-
-def _nth(element: LxmlElement) -> int:
-    return 1 + sum(1 for s in element.itersiblings(preceding=True) if s.tag == element.tag)
-
-
-def _item_selector(page: _Page, items: Sequence[LxmlElement]) -> str | None:
-    """The shortest selector that selects exactly the items: a child path of one to
-    four steps (with classes, then bare), alone or under their nearest common ancestor
-    that a step of its own (an id, classes) names uniquely; else None."""
-    wanted = set(items)
-    paths = []
-    for depth in (1, 2, 3, 4):
-        for classes in (True, False):
-            steps = []
-            for level in range(depth):
-                kinds = {_step(_up(i, level), classes=classes) for i in items}
-                if len(kinds) != 1:
-                    break
-                steps.append(kinds.pop())
-            if len(steps) == depth:
-                paths.append(" > ".join(reversed(steps)))
-    anchors = [a for a in _common_ancestors(items) if len(select(page.document, a)) == 1]
-    options = [*paths, *(f"{a} {p}" for a in anchors[:2] for p in paths)]
-    for selector in sorted(dict.fromkeys(options), key=len):
-        if (
-            compile_selector(selector) is not None
-            and set(select(page.document, selector)) == wanted
-        ):
-            return selector
-    return None
-
-
-def _common_ancestors(items: Sequence[LxmlElement]) -> list[str]:
-    """Steps naming the ancestors all items share, nearest first: ``#id`` where there is
-    one, else the tag and classes."""
-    shared = set(items[0].iterancestors())
-    for item in items[1:]:
-        shared &= set(item.iterancestors())
-    steps = []
-    for ancestor in items[0].iterancestors():
-        if ancestor in shared and ancestor.tag not in ("html", "body"):
-            ident = str(ancestor.get("id") or "")
-            steps.append(f"#{ident}" if CSS_IDENT.match(ident) else _step(ancestor))
-    return [s for s in steps if "." in s or s.startswith("#")]
-
-
-def _up(element: LxmlElement, levels: int) -> LxmlElement:
-    for _ in range(levels):
-        element = element.getparent() if element.getparent() is not None else element
-    return element
-
-
 # --- fields as columns ---------------------------------------------------------------------
 
 Reader = Callable[[LxmlElement | None], str | None]
 
 
 def _column(
-    items: Sequence[LxmlElement], wanted: Sequence[LxmlElement | None], read: Reader
+    items: Sequence[LxmlElement],
+    wanted: Sequence[LxmlElement | None],
+    read: Reader,
+    *,
+    every: bool = False,
 ) -> tuple[tuple[str, ...], int]:
     """The relative selector that reads, in most items, the value of that item's wanted
-    element (shortest first among equals), and in how many items it does."""
+    element (shortest first among equals), and in how many items it does. ``every``:
+    the value is read from every element the selector finds (authors are joined), so
+    a selector that finds more than the wanted name reads another value."""
     values = [read(w) if w is not None else None for w in wanted]
     options = dict.fromkeys(
-        s
-        for item, w in zip(items, wanted, strict=True)
-        if w is not None
-        for s in _relative(w, item)
+        s for item, w in zip(items, wanted, strict=True) if w is not None for s in relative(w, item)
     )
     best: tuple[int, int, str] | None = None
     for selector in options:
         hits = sum(
             1
-            for item, value in zip(items, values, strict=True)
-            if value is not None and read(select_one(item, selector)) == value
+            for item, w, value in zip(items, wanted, values, strict=True)
+            if w is not None and value is not None and _reads(item, selector, w, value, read, every)
         )
         key = (hits, -len(selector), selector)
         if best is None or key[:2] > best[:2]:
@@ -360,10 +350,23 @@ def _column(
     return (best[2],), best[0]
 
 
+def _reads(
+    item: LxmlElement, selector: str, wanted: LxmlElement, value: str, read: Reader, every: bool
+) -> bool:
+    """Whether the selector reads the wanted element's value in this item; with
+    ``every``, whether all it finds are the wanted element and its like beside it (the
+    co-authors of one byline, not every paragraph of the post)."""
+    if not every:
+        return read(select_one(item, selector)) == value
+    found = select(item, selector)
+    parent = wanted.getparent()
+    return wanted in found and all(f.getparent() is parent and f.tag == wanted.tag for f in found)
+
+
 def _profile(page: _Page, candidate: Candidate) -> Learned | None:
     items = candidate.items
-    item_selector = _item_selector(page, items)
-    if item_selector is None:
+    item = item_selector(page.document, items)
+    if item is None:
         return None
     labels = page.labelled(candidate)
     needed = max(2, ceil(len(items) / 2))
@@ -392,14 +395,14 @@ def _profile(page: _Page, candidate: Candidate) -> Learned | None:
         ("author", authors, read_author),
         ("excerpt", excerpts, read_excerpt),
     ):
-        selectors, hits = _column(items, wanted, read)
+        selectors, hits = _column(items, wanted, read, every=name == "author")
         if hits >= needed or (hits >= MIN_LABELLED and any(labels)):
             chosen[name] = selectors
             evidence[name] = "feed" if any(labels) else "columns"
     profile = Profile(
         name=LEARNED,
         description=f"learned from {page.url}",
-        item=item_selector,
+        item=item,
         title=title_sel,
         url=url_sel,
         date=chosen.get("date", ()),
@@ -448,7 +451,7 @@ def _best_date(
             continue
         machine = element.tag == "time" or element.get("datetime") is not None
         text = clean_text(element) or ""
-        if not machine and (len(text) > 60 or not any(ch.isdigit() for ch in text)):
+        if not machine and (len(text) > MAX_DATE_LINE or not DATE_LIKE.search(text)):
             continue
         if (day := read(element)) is None:
             continue

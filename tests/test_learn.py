@@ -118,3 +118,57 @@ def _xml(text: str):  # type: ignore[no-untyped-def]
     from .server import Reply
 
     return Reply(body=text.encode("utf-8"), headers={"Content-Type": "application/rss+xml"})
+
+
+def _post_item(d: int, wrapped: bool) -> str:
+    body = (
+        f'<h3><a class="post-title" href="/blog/2024/post-{d}/">A post about subject {d}</a></h3>'
+        f"<p>What post {d} is about, in one sentence.</p>"
+        f'<p class="post-meta">2 min read · March {d}, 2024</p>'
+        f'<p class="post-tags"><a href="/blog/tag/code">code</a> '
+        f'<a href="/blog/tag/x{d}">x{d}</a></p>'
+    )
+    if wrapped:  # a post with an image puts its text in a grid column
+        body = f'<div class="row"><div class="col">{body}</div><img src="/i.jpg" alt=""></div>'
+    return f"<li>{body}</li>"
+
+
+def test_a_tag_cloud_above_the_list_loses_and_a_post_wrapped_in_a_grid_row_stays_an_entry():
+    tags = "".join(
+        f'<li><a href="/blog/tag/{t}">{t}</a></li>' for t in ("code", "math", "images", "links")
+    )
+    posts = "".join(_post_item(d, wrapped=d == 2) for d in range(1, 6))
+    page = parse_page(_page(f'<ul class="tags">{tags}</ul><ul class="post-list">{posts}</ul>'), URL)
+    assert [e.title for e in page.entries] == [f"A post about subject {d}" for d in range(1, 6)]
+    assert [e.date for e in page.entries] == [f"2024-03-{d:02d}" for d in range(1, 6)]
+    assert page.entries[1].excerpt == "What post 2 is about, in one sentence."
+
+
+def test_a_featured_pair_of_cards_above_the_list_is_read_as_entries():
+    cards = "".join(
+        f'<div class="col"><a href="/blog/2020/pinned-{d}/"><div class="card">'
+        f'<h3 class="card-title">Pinned post number {d}</h3>'
+        f'<p class="card-text">Why pinned {d}.</p>'
+        "</div></a></div>"
+        for d in (1, 2)
+    )
+    posts = "".join(_post_item(d, wrapped=False) for d in range(1, 4))
+    html = _page(f'<div class="featured">{cards}</div><ul class="post-list">{posts}</ul>')
+    titles = [e.title for e in parse_page(html, URL).entries]
+    assert titles[:2] == ["Pinned post number 1", "Pinned post number 2"]
+    assert titles[2:] == [f"A post about subject {d}" for d in range(1, 4)]
+
+
+def test_an_articles_own_header_is_read_and_a_byline_gives_author_and_date():
+    items = "".join(
+        f'<article><header><h2><a href="/post-{d}.html">Lessons from project {d}</a></h2>'
+        f'<p>Posted by <a href="/author/jo.html">Jo Writer</a> on Thu 0{d} May 2025 in '
+        f'<a href="/category/misc.html">Misc</a> • Tagged with <a href="/tag/t.html">t</a></p>'
+        f"</header><div><p>The opening of post {d}, long enough to read.</p></div></article>"
+        for d in range(1, 4)
+    )
+    page = parse_page(_page(items), URL)
+    assert page.profile == "learned"
+    assert [(e.author, e.date) for e in page.entries] == [
+        ("Jo Writer", f"2025-05-0{d}") for d in range(1, 4)
+    ]
