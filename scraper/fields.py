@@ -35,6 +35,7 @@ NOT_EXCERPT_WORDS = frozenset(
     | {"share", "comments", "readmore", "more", "footer", "title", "heading", "header"}
 )
 MIN_EXCERPT = 3
+META_LINE = 80
 SUMMARY_MATCH = 0.6  # difflib ratio of a block's opening to the feed summary's
 
 
@@ -46,6 +47,8 @@ def read_excerpt(element: LxmlElement | None, title: str | None = None) -> str |
     text = clean_excerpt(element, title=title, exclude=EXCLUDE)
     if not text or len(text) < MIN_EXCERPT or DATE_LIKE.fullmatch(text):
         return None
+    if len(text) < META_LINE and DATE_LIKE.search(text):
+        return None  # "Posted April 21, 2021 - 3 min read": a meta line, not a summary
     return text
 
 
@@ -76,6 +79,13 @@ def read_authors(elements: Sequence[LxmlElement]) -> str | None:
     """Several authors, each once, joined with ", " in page order."""
     names = [n for e in elements if (n := read_author(e))]
     return ", ".join(dict.fromkeys(names)) or None
+
+
+def outermost(elements: Sequence[LxmlElement]) -> list[LxmlElement]:
+    """The elements that are not inside another of them: what a joined field reads, so
+    that a block and the blocks nested in it are read once."""
+    chosen = set(elements)
+    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
 
 
 def clean_text_of(value: object) -> str | None:

@@ -30,6 +30,7 @@ from .fields import (
     EXCLUDE,
     author_candidates,
     excerpt_candidates,
+    outermost,
     read_author,
     read_excerpt,
     read_title,
@@ -320,6 +321,9 @@ def _same_kind(anchors: Sequence[LxmlElement], others: Sequence[LxmlElement]) ->
 Reader = Callable[[LxmlElement | None], str | None]
 
 
+MAX_FALLBACKS = 3  # selectors per field: the column's, then for items it finds nothing in
+
+
 def _column(
     items: Sequence[LxmlElement],
     wanted: Sequence[LxmlElement | None],
@@ -327,40 +331,69 @@ def _column(
     *,
     every: bool = False,
 ) -> tuple[tuple[str, ...], int]:
-    """The relative selector that reads, in most items, the value of that item's wanted
-    element (shortest first among equals), and in how many items it does. ``every``:
-    the value is read from every element the selector finds (authors are joined), so
-    a selector that finds more than the wanted name reads another value."""
+    """The relative selectors that read, in most items, the value of that item's wanted
+    element, and in how many items they do: the one that reads most (shortest first
+    among equals), then for the items where it finds nothing (a release dated in a
+    meta line where the others have a ``<time>``), the next, as a profile's selectors
+    are tried in order. A fallback must read more wanted values than it finds where
+    an item shows none. ``every``: all the selector finds is read (co-authors, a
+    summary of several paragraphs), so it may find only the wanted element and its
+    like beside it."""
     values = [read(w) if w is not None else None for w in wanted]
-    options = dict.fromkeys(
-        s for item, w in zip(items, wanted, strict=True) if w is not None for s in relative(w, item)
-    )
-    best: tuple[int, int, str] | None = None
-    for selector in options:
-        hits = sum(
-            1
-            for item, w, value in zip(items, wanted, values, strict=True)
-            if w is not None and value is not None and _reads(item, selector, w, value, read, every)
+    options = list(
+        dict.fromkeys(
+            s
+            for item, w in zip(items, wanted, strict=True)
+            if w is not None
+            for s in relative(w, item)
         )
-        key = (hits, -len(selector), selector)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    if best is None or best[0] == 0:
-        return (), 0
-    return (best[2],), best[0]
+    )
+    open_rows = list(range(len(items)))
+    chosen: list[str] = []
+    total = 0
+    while open_rows and len(chosen) < MAX_FALLBACKS:
+        best: tuple[int, int, int, str] | None = None
+        for selector in options:
+            reads = [
+                _reads(items[i], selector, w, v, read, every)
+                for i in open_rows
+                if (w := wanted[i]) is not None and (v := values[i]) is not None
+            ]
+            hits = sum(1 for r in reads if r)
+            if chosen and hits <= sum(
+                1 for i in open_rows if values[i] is None and select_one(items[i], selector)
+            ):
+                continue
+            # The very elements wanted before the same values read from elsewhere.
+            key = (hits, sum(reads), -len(selector), selector)
+            if best is None or key[:3] > best[:3]:
+                best = key
+        if best is None or best[0] == 0:
+            break
+        chosen.append(best[3])
+        total += best[0]
+        open_rows = [i for i in open_rows if select_one(items[i], best[3]) is None]
+    return tuple(chosen), total
 
 
 def _reads(
     item: LxmlElement, selector: str, wanted: LxmlElement, value: str, read: Reader, every: bool
-) -> bool:
-    """Whether the selector reads the wanted element's value in this item; with
-    ``every``, whether all it finds are the wanted element and its like beside it (the
-    co-authors of one byline, not every paragraph of the post)."""
+) -> int:
+    """Whether the selector reads the wanted element's value in this item: 2 when it
+    finds that very element, 1 when it reads the same value from another, 0 when not.
+    With ``every``, it finds the element when all it finds are the wanted element and
+    its like beside it (the co-authors of one byline, not every paragraph)."""
     if not every:
-        return read(select_one(item, selector)) == value
-    found = select(item, selector)
-    parent = wanted.getparent()
-    return wanted in found and all(f.getparent() is parent and f.tag == wanted.tag for f in found)
+        found = select_one(item, selector)
+        return 2 if found is wanted else int(read(found) == value)
+    found = outermost(select(item, selector))
+    parent, kind = wanted.getparent(), step(wanted)
+    if wanted in found and all(
+        f.getparent() is parent and step(f) == kind and (f is wanted or read(f) is not None)
+        for f in found
+    ):
+        return 2
+    return int(" ".join(v for f in found if (v := read(f))) == value)
 
 
 def _profile(page: _Page, candidate: Candidate) -> Learned | None:
@@ -395,7 +428,7 @@ def _profile(page: _Page, candidate: Candidate) -> Learned | None:
         ("author", authors, read_author),
         ("excerpt", excerpts, read_excerpt),
     ):
-        selectors, hits = _column(items, wanted, read, every=name == "author")
+        selectors, hits = _column(items, wanted, read, every=name in ("author", "excerpt"))
         if hits >= needed or (hits >= MIN_LABELLED and any(labels)):
             chosen[name] = selectors
             evidence[name] = "feed" if any(labels) else "columns"
@@ -410,6 +443,7 @@ def _profile(page: _Page, candidate: Candidate) -> Learned | None:
         excerpt=chosen.get("excerpt", ()),
         excerpt_exclude=EXCLUDE,
         author_join=True,
+        excerpt_join=True,
     )
     evidence.update(item="feed" if any(labels) else "columns", title="columns", url="columns")
     return Learned(profile, evidence, page.rank(candidate))

@@ -12,7 +12,7 @@ from urllib.parse import urldefrag, urlsplit
 from .errors import RobotsDisallowed, ScraperError
 from .fetch import FetchedPage, Fetcher
 from .profile import Profile
-from .reader import ListingReader
+from .reader import LearnedProfile, ListingReader
 from .records import Entry
 from .urls import DEFAULT_PORTS, redact
 
@@ -137,6 +137,13 @@ class Walk:
         finally:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def learned_profile(self) -> LearnedProfile | None:
+        """The profile learned on this walk's first page, for the caller to keep with
+        the source and hand back on later runs (None when a built-in profile, a given
+        one or the generic extractor read the page)."""
+        return self.reader.learned
 
     def _feed_text(self, url: str) -> str | None:
         """A feed's text for learning the site's profile; None when robots.txt forbids

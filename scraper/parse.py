@@ -61,19 +61,22 @@ def parse_page(
     overrides: Mapping[str, str] | None = None,
     fetched_at: datetime | None = None,
     feed: Sequence[FeedItem] = (),
+    learn: bool = True,
 ) -> ParsedPage:
     """Extract a listing page's entries with ``profile``. When None (a source's first
     page), a profile is learned from the page (``feed``: the site's own feed items, as
     labels) and scored against the built-in profile detected, if any: the built-in one
     is used only when it fills at least as many fields. When neither reads a listing,
     the generic extractor looks for one. ``overrides`` are a source's own selectors, put
-    before the profile's (and then nothing is learned).
+    before the profile's (and then nothing is learned). ``learn=False``: the pages after
+    a walk's first, which page 1's choice reads (a built-in profile detected again, or
+    the generic extractor), never learned again.
 
     Raises ``NoEntriesError`` when nothing is found: an empty listing almost always
     means the layout changed.
     """
     page = PageTrees(html)
-    if profile is None and not overrides:
+    if profile is None and not overrides and learn:
         return _first_contact(page, url, fetched_at, feed)
     profile = profile or detect_profile(page)
     if overrides:
@@ -119,14 +122,22 @@ def _first_contact(
         if builtin is not None and profile is builtin:
             return _finish(page, url, profile, entries, evidence)
         generic = _generic_or_none(page, url, fetched_at)
-        if generic is None or fit(generic.entries) < score:
-            return _finish(page, url, profile, entries, evidence)
-        # Structured data on the page is the strongest evidence: it wins a tie.
-        structured = generic.profile in STRUCTURED
-        if structured or fit(generic.entries) > score:
+        if generic is not None and _generic_wins(generic, entries, score):
             return generic
         return _finish(page, url, profile, entries, evidence)
     return _generic(page, url, fetched_at)
+
+
+def _generic_wins(generic: ParsedPage, learned: Sequence[Entry], score: int) -> bool:
+    """Whether the generic extractor reads the page better than the learned profile:
+    structured data on the page (the strongest evidence) when it fills as many fields,
+    else only when it finds more posts and more fields. Its block-by-block first matches
+    fill more cells than a learned column (a "Tags: x" line read as an excerpt) without
+    reading them better, so filling more fields alone is no reason."""
+    found = fit(generic.entries)
+    if generic.profile in STRUCTURED:
+        return found >= score
+    return len(generic.entries) > len(learned) and found > score
 
 
 def _is_post(page: PageTrees, url: str) -> bool:
@@ -265,7 +276,9 @@ def extract_entry(
             _first(block, profile.date), fetched_at=fetched_at, date_format=profile.date_format
         ),
         author=author,
-        excerpt=clean_excerpt(
+        excerpt=_excerpts(block, profile, title)
+        if profile.excerpt_join
+        else clean_excerpt(
             _first(block, profile.excerpt), title=title, exclude=profile.excerpt_exclude
         ),
     )
@@ -317,6 +330,31 @@ def _authors(block: Tag | LxmlElement, profile: Profile) -> str | None:
         if found := select(block, selector):
             return read_authors(found)
     return None
+
+
+def _excerpts(block: Tag | LxmlElement, profile: Profile, title: str | None) -> str | None:
+    """The text of every element the first matching excerpt selector finds, joined with
+    a space (learned profiles: a summary of several paragraphs)."""
+    for selector in profile.excerpt:
+        if found := select(block, selector):
+            outer = _outermost(found)
+            parts = (clean_excerpt(e, title=title, exclude=profile.excerpt_exclude) for e in outer)
+            return " ".join(p for p in parts if p) or None
+    return None
+
+
+def _outermost(found: Sequence[Tag | LxmlElement]) -> list[Tag | LxmlElement]:
+    """The found elements not inside another of them: a block is read once, not again
+    for each block nested in it (either tree)."""
+    chosen = {id(e) for e in found}
+
+    def ancestors(element: Tag | LxmlElement) -> Iterator[Tag | LxmlElement]:
+        if is_lxml(element):
+            yield from element.iterancestors()
+        else:
+            yield from element.parents
+
+    return [e for e in found if not any(id(a) in chosen for a in ancestors(e))]
 
 
 def _avatar_alt(element: Tag | LxmlElement) -> Any:

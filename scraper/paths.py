@@ -65,15 +65,20 @@ def nth_of_type(element: LxmlElement) -> int:
 
 def item_selector(document: LxmlDocument, items: Sequence[LxmlElement]) -> str | None:
     """The shortest selector that selects exactly the items: a child path of one to
-    four steps (with classes, then bare), alone or under their nearest common ancestor
-    that a step of its own (an id, classes) names uniquely; else None."""
+    four steps (with classes, bare, or with the classes every item shares even where
+    they hold digits, such as a grid's ``col-lg-3``), alone or under their nearest
+    common ancestor that a step of its own (an id, classes) names uniquely; else None."""
     wanted = set(items)
     paths = []
     for depth in (1, 2, 3, 4):
-        for classes in (True, False):
+        for mode in ("classes", "bare", "shared"):
             steps = []
             for level in range(depth):
-                kinds = {step(up(i, level), classes=classes) for i in items}
+                row = [up(i, level) for i in items]
+                if mode == "shared":
+                    kinds = {shared_step(row)}
+                else:
+                    kinds = {step(e, classes=mode == "classes") for e in row}
                 if len(kinds) != 1:
                     break
                 steps.append(kinds.pop())
@@ -85,6 +90,16 @@ def item_selector(document: LxmlDocument, items: Sequence[LxmlElement]) -> str |
         if compile_selector(selector) is not None and set(select(document, selector)) == wanted:
             return selector
     return None
+
+
+def shared_step(elements: Sequence[LxmlElement]) -> str:
+    """The elements' tag (``*`` where they differ) and the classes they all hold."""
+    tags = {str(e.tag) for e in elements}
+    shared = set(str(elements[0].get("class") or "").split())
+    for element in elements[1:]:
+        shared &= set(str(element.get("class") or "").split())
+    kept = sorted(c for c in shared if CSS_IDENT.match(c))
+    return ".".join([tags.pop() if len(tags) == 1 else "*", *kept])
 
 
 def common_ancestors(items: Sequence[LxmlElement]) -> list[str]:

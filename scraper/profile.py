@@ -44,6 +44,9 @@ class Profile:
     # Every element the first matching author selector finds is a name (joined with
     # ", " in page order), and "by …" bylines are cut to the name: learned profiles.
     author_join: bool = False
+    # Every element the first matching excerpt selector finds is read, joined with a
+    # space: a summary of several paragraphs (learned profiles).
+    excerpt_join: bool = False
 
     def __post_init__(self) -> None:
         if self.author_exclude:

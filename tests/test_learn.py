@@ -172,3 +172,39 @@ def test_an_articles_own_header_is_read_and_a_byline_gives_author_and_date():
     assert [(e.author, e.date) for e in page.entries] == [
         ("Jo Writer", f"2025-05-0{d}") for d in range(1, 4)
     ]
+
+
+def test_a_walk_read_by_a_builtin_profile_never_asks_for_the_feed(server, fetcher):
+    from .server import html_page, papermod_entry
+
+    feed_link = '<link rel="alternate" type="application/rss+xml" href="/index.xml">'
+    first = [papermod_entry(f"Post {d}", f"post-{d}", author="") for d in range(1, 4)]
+    server.page("/", html_page(*first, next_href="/page/2/", head=feed_link))
+    server.page("/page/2/", html_page(papermod_entry("Post 4", "post-4", author="")))
+    server.route("/index.xml", _xml(FEED.format(items="")))
+    walk = Walk(server.url("/"), fetcher)
+    pages = list(walk)
+    assert [p.profile for p in pages] == ["papermod", "papermod"]
+    assert all(e.author is None for p in pages for e in p.entries)  # a gap, and still
+    assert [r.path for r in server.requests] == ["/", "/page/2/"]
+    assert walk.learned_profile is None
+
+
+def test_the_walk_hands_over_what_it_learned_and_a_walk_given_it_learns_nothing(server, fetcher):
+    base = server.url("/")
+    feed = FEED.replace("<rss ", '<rss xmlns:dc="http://purl.org/dc/elements/1.1/" ')
+    items = "".join(FEED_ITEM.format(d=d, base=base) for d in range(1, 4))
+    server.route("/feed.rss", _xml(feed.format(items=items)))
+    server.page("/", _story_page(range(1, 4), "/feed.rss").replace("</main>", _next("/p2")))
+    server.page("/p2", _story_page(range(4, 7), "/feed.rss"))
+    walk = Walk(base, fetcher)
+    first_run = [e for p in walk for e in p.entries]
+    learned = walk.learned_profile
+    assert learned is not None and learned.profile.name == "learned"
+    assert (learned.learned_from, learned.page_url) == ("feed", base)
+    assert learned.evidence["author"] == "feed"
+
+    again = Walk(base, fetcher, profile=learned.profile)
+    assert [e for p in again for e in p.entries] == first_run
+    assert server.hits("/feed.rss") == 1  # the first walk's only
+    assert again.learned_profile is None
