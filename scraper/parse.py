@@ -41,6 +41,7 @@ STRUCTURED = frozenset({"generic:json-ld", "generic:microdata", "generic:h-entry
 
 # Link text that reads as "the next, older page" and not as "the previous, newer one".
 NEXT_TEXT = re.compile(r"\b(next|older)\b|^[»›→⟩❯>\s]+$", re.IGNORECASE)
+MAX_NEXT_WORDS = 4  # "Next", "Older posts", "Next page »", "Go to next page"
 PREV_TEXT = re.compile(r"\b(prev|previous|newer)\b|[«‹←⟨❮]", re.IGNORECASE)
 
 
@@ -307,8 +308,12 @@ def next_page_tiers(document: Document, page_url: str, profile: Profile) -> Iter
 
 
 def _reads_as_next(link: Tag | LxmlElement) -> bool:
+    """A short label that says "next" or "older": a post titled "Tips for your next
+    event" is no pagination link."""
     label = clean_text(link) or str(link.get("aria-label") or "")
-    return bool(label) and bool(NEXT_TEXT.search(label)) and not PREV_TEXT.search(label)
+    if not label or len(label.split()) > MAX_NEXT_WORDS:
+        return False
+    return bool(NEXT_TEXT.search(label)) and not PREV_TEXT.search(label)
 
 
 def _author(element: Tag | LxmlElement | None) -> str | None:

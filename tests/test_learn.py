@@ -208,3 +208,13 @@ def test_the_walk_hands_over_what_it_learned_and_a_walk_given_it_learns_nothing(
     assert [e for p in again for e in p.entries] == first_run
     assert server.hits("/feed.rss") == 1  # the first walk's only
     assert again.learned_profile is None
+
+
+def test_a_post_titled_with_next_is_no_pagination_link_the_short_next_link_is():
+    items = "".join(
+        f'<div class="item"><h3><a href="/p/{d}">Tips for your next event, part {d}</a></h3>'
+        f'<p class="date">March {d}, 2024</p></div>'
+        for d in range(1, 4)
+    )
+    html = _page(items + '<ul><li><a href="/page/2">Next</a></li></ul>')
+    assert parse_page(html, URL).next_urls == ("https://news.example.org/page/2",)
