@@ -93,10 +93,14 @@ def clean_text_of(value: object) -> str | None:
 
 
 def author_candidates(
-    item: LxmlElement, title: LxmlElement, label: FeedItem | None
+    item: LxmlElement,
+    title: LxmlElement,
+    label: FeedItem | None,
+    date: LxmlElement | None = None,
 ) -> Iterator[LxmlElement]:
     """Elements that may show the author, best first: the feed's author where the feed
-    names one, then rel/itemprop/class marks, a "by X" text, an avatar's alt text."""
+    names one, then rel/itemprop/class marks, a "by X" text, an avatar's alt text, and
+    last a bare name in the date's meta line ("May 2, 2024 · Ann Lee")."""
     elements = [e for e in item.iter() if isinstance(e.tag, str) and not _inside(e, title)]
     if label is not None and label.authors:
         names = set(label.authors)
@@ -111,6 +115,17 @@ def author_candidates(
     for element in elements:
         if element.tag == "img" and element.get("alt") and AVATAR_WORDS & _near_words(element):
             yield element
+    parent = date.getparent() if date is not None else None
+    if parent is not None:
+        yield from (e for e in parent if e is not date and _bare_name(e))
+
+
+def _bare_name(element: LxmlElement) -> bool:
+    """Text that reads as a person's name on its own: two to four capitalised words."""
+    if not isinstance(element.tag, str) or len(element):
+        return False
+    words = (clean_text(element) or "").split()
+    return 2 <= len(words) <= 4 and all(w[:1].isupper() and w.isalpha() for w in words)
 
 
 def _marked_author(element: LxmlElement) -> bool:

@@ -263,7 +263,8 @@ def _items(anchors: list[LxmlElement]) -> Candidate | None:
 
 def _title_element(anchor: LxmlElement, item: LxmlElement | None = None) -> LxmlElement:
     """The heading a title link sits in (within the item), or the heading inside a link
-    that wraps a whole card, else the link itself."""
+    that wraps a whole card, or, for an empty link laid over a card (PaperMod's
+    ``a.entry-link``), the one heading beside it; else the link itself."""
     inner = next((e for e in anchor.iter(*HEADINGS) if e is not anchor), None)
     if inner is not None:
         return inner
@@ -272,6 +273,11 @@ def _title_element(anchor: LxmlElement, item: LxmlElement | None = None) -> Lxml
         if node.tag in HEADINGS:
             return node
         node = node.getparent()
+    parent = anchor.getparent()
+    if parent is not None and not clean_text(anchor) and anchor.find(".//img") is None:
+        beside = list(parent.iter(*HEADINGS))
+        if len(beside) == 1:
+            return beside[0]
     return anchor
 
 
@@ -361,7 +367,9 @@ def _column(
             ]
             hits = sum(1 for r in reads if r)
             if chosen and hits <= sum(
-                1 for i in open_rows if values[i] is None and select_one(items[i], selector)
+                1
+                for i in open_rows
+                if values[i] is None and select_one(items[i], selector) is not None
             ):
                 continue
             # The very elements wanted before the same values read from elsewhere.
@@ -413,8 +421,8 @@ def _profile(page: _Page, candidate: Candidate) -> Learned | None:
         for i, t, lab in zip(items, candidate.titles, labels, strict=True)
     ]
     authors = [
-        _best(author_candidates(item, title, label), read_author)
-        for item, title, label in zip(items, candidate.titles, labels, strict=True)
+        _best(author_candidates(item, title, label, date), read_author)
+        for item, title, label, date in zip(items, candidate.titles, labels, dates, strict=True)
     ]
     excerpts = [
         _best(excerpt_candidates(item, title_el, [d, a], text, label), read_excerpt)

@@ -79,7 +79,8 @@ FEED_ITEM = (
 def _story_page(stories: range, feed_href: str | None) -> str:
     items = "".join(
         f'<div class="row"><h2><a href="/story/{d}/">Story number {d} of the week</a></h2>'
-        f"<span>Jo Writer</span><span>April {d}, 2024</span><div>Opening line of story {d}.</div>"
+        f"<p><span>Jo Writer</span></p><span>April {d}, 2024</span>"
+        f"<div>Opening line of story {d}.</div>"
         "</div>"
         for d in stories
     )
@@ -218,3 +219,19 @@ def test_a_post_titled_with_next_is_no_pagination_link_the_short_next_link_is():
     )
     html = _page(items + '<ul><li><a href="/page/2">Next</a></li></ul>')
     assert parse_page(html, URL).next_urls == ("https://news.example.org/page/2",)
+
+
+def test_papermod_markup_without_its_generator_tag_is_learned_to_the_builtin_reading():
+    from scraper.profile import get_profile
+
+    from .server import html_page, papermod_entry
+
+    posts = [
+        papermod_entry(f"Notes on topic {d}", f"notes-{d}", f"2024-05-0{d}", f"Ann Writer{'s' * d}")
+        for d in range(1, 5)
+    ]
+    html = html_page(*posts).replace('<meta name="generator" content="Hugo 0.149.1">', "")
+    learned = parse_page(html, URL)
+    assert learned.profile == "learned"  # an empty link laid over the card, a bare name
+    assert learned.entries == parse_page(html, URL, get_profile("papermod")).entries
+    assert learned.entries[0].author == "Ann Writers"
