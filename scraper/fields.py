@@ -70,8 +70,8 @@ def read_author(element: LxmlElement | None) -> str | None:
     words = name.split()
     if not name or len(name) > MAX_NAME or len(words) > MAX_NAME_WORDS:
         return None
-    if any(ch.isdigit() for ch in name) or DATE_LIKE.search(name) or READ_MORE.match(name):
-        return None
+    if any(ch.isdigit() for ch in name) or READ_MORE.match(name):
+        return None  # (every date pattern has a digit)
     return name
 
 

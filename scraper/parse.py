@@ -110,6 +110,8 @@ def _first_contact(
     if builtin is not None:
         entries = _profile_entries(page, url, builtin, fetched_at)
         evidence = dict.fromkeys(ENTRY_FIELDS, "built-in profile")
+        if entries and fit(entries) == len(entries) * len(ENTRY_FIELDS):
+            return _finish(page, url, builtin, entries, evidence)  # nothing left to beat it
         options.append((fit(entries), 1, builtin, entries, evidence))
     if page.tree is not None and not _is_post(page, url):
         learned = learn(page.tree, url, feed, fetched_at)
@@ -122,11 +124,22 @@ def _first_contact(
         score, _, profile, entries, evidence = max(options, key=lambda o: o[:2])
         if builtin is not None and profile is builtin:
             return _finish(page, url, profile, entries, evidence)
-        generic = _generic_or_none(page, url, fetched_at)
+        generic = _generic_or_none(page, url, fetched_at) if _may_lose(page, entries) else None
         if generic is not None and _generic_wins(generic, entries, score):
             return generic
         return _finish(page, url, profile, entries, evidence)
     return _generic(page, url, fetched_at)
+
+
+STRUCTURED_MARKS = ("ld+json", "itemscope", "h-entry")
+FEW_ENTRIES = 5
+
+
+def _may_lose(page: PageTrees, learned: Sequence[Entry]) -> bool:
+    """Whether the generic extractor (a BeautifulSoup tree, several times a learned
+    profile's cost) may read the page better: only where the page carries structured
+    data, or the learned profile found few entries."""
+    return len(learned) < FEW_ENTRIES or any(mark in page.html for mark in STRUCTURED_MARKS)
 
 
 def _generic_wins(generic: ParsedPage, learned: Sequence[Entry], score: int) -> bool:
@@ -342,7 +355,7 @@ def _excerpts(block: Tag | LxmlElement, profile: Profile, title: str | None) -> 
     a space (learned profiles: a summary of several paragraphs)."""
     for selector in profile.excerpt:
         if found := select(block, selector):
-            outer = _outermost(found)
+            outer = _outermost(found) if len(found) > 1 else found
             parts = (clean_excerpt(e, title=title, exclude=profile.excerpt_exclude) for e in outer)
             return " ".join(p for p in parts if p) or None
     return None
