@@ -26,6 +26,7 @@ DATE_LIKE = re.compile(
 AUTHOR_PREFIX = re.compile(r"^(?:(?:written|posted|published)\s+)?by\b[\s:]*", re.IGNORECASE)
 # What follows a name in a byline: "by Ann on May 2", "Ann · 5 min read", "Ann | News".
 AFTER_NAME = re.compile(r"\s+(?:on|in|at|el|le|am|il)\s+|\s*[·|•—–,]\s*|\s+-\s+", re.IGNORECASE)
+AND = re.compile(r"\s+(?:and|&)\s+|\s*&\s*", re.IGNORECASE)
 AUTHOR_WORDS = frozenset({"author", "authors", "byline", "writer", "creator"})
 AVATAR_WORDS = frozenset({"avatar", "author", "authors", "byline", "profile"})
 MAX_NAME_WORDS = 6
@@ -34,6 +35,8 @@ NOT_EXCERPT_WORDS = frozenset(
     {"meta", "byline", "tags", "tag", "categories", "category", "date", "author", "authors"}
     | {"share", "comments", "readmore", "more", "footer", "title", "heading", "header"}
 )
+# A class that says summary wins over one that says meta ("post-meta-description").
+SUMMARY_WORDS = frozenset({"description", "summary", "excerpt", "teaser", "abstract", "lead"})
 MIN_EXCERPT = 3
 META_LINE = 80
 SUMMARY_MATCH = 0.6  # difflib ratio of a block's opening to the feed summary's
@@ -72,7 +75,8 @@ def read_author(element: LxmlElement | None) -> str | None:
         return None
     if any(ch.isdigit() for ch in name) or READ_MORE.match(name):
         return None  # (every date pattern has a digit)
-    return name
+    # "Dev Patel and Lena Hoff": several authors, joined as the rest are.
+    return ", ".join(part.strip() for part in AND.split(name) if part.strip())
 
 
 def read_authors(elements: Sequence[LxmlElement]) -> str | None:
@@ -143,14 +147,18 @@ def excerpt_candidates(
     """Blocks that may be the summary, best first: the one that opens like the feed's
     summary, then the largest block that is not title, meta, tags or read-more."""
     blocks = []
+    hidden = [e for e in item.iter() if isinstance(e.tag, str) and _hidden(e)]
     for element in item.iter():
         if not isinstance(element.tag, str) or element.tag in ("a", "img", "time"):
             continue
+        if any(_inside(element, h) for h in hidden):
+            continue  # what a reader never sees (structured-data copies, screen-reader text)
         if _inside(title, element) or _inside(element, title):
             continue
         if any(u is not None and (_inside(u, element)) for u in used):
             continue
-        if NOT_EXCERPT_WORDS & _class_words(element) or _mostly_links(element):
+        words = _class_words(element)
+        if (NOT_EXCERPT_WORDS & words and not SUMMARY_WORDS & words) or _mostly_links(element):
             continue
         text = read_excerpt(element, title_text)
         if text:
@@ -174,6 +182,19 @@ def _narrowest(element: LxmlElement) -> LxmlElement:
         if isinstance(child.tag, str) and len(clean_text(child) or "") >= 0.85 * total:
             return _narrowest(child) if child.tag not in ("a",) else element
     return element
+
+
+def _hidden(element: LxmlElement) -> bool:
+    words = _class_words(element)
+    style = str(element.get("style") or "").replace(" ", "").lower()
+    return (
+        element.get("hidden") is not None
+        or str(element.get("aria-hidden") or "") == "true"
+        or "display:none" in style
+        or "hidden" in words
+        or {"sr", "only"} <= words
+        or {"screen", "reader"} <= words
+    )
 
 
 def _mostly_links(element: LxmlElement) -> bool:

@@ -282,10 +282,12 @@ def _title_element(anchor: LxmlElement, item: LxmlElement | None = None) -> Lxml
 
 
 def _post_part(element: LxmlElement) -> bool:
-    """A header or footer inside a post (``article > header``) is the post's own."""
-    return element.tag in ("header", "footer") and any(
-        a.tag in ("article", "li") for a in element.iterancestors()
-    )
+    """A header or footer inside a post (``article > header``, ``.post-header``) is
+    the post's own."""
+    named = {w.lower() for w in CLASS_WORDS.findall(str(element.get("class") or ""))}
+    if element.tag not in ("header", "footer") and not named & {"header", "footer"}:
+        return False
+    return any(a.tag in ("article", "li") for a in element.iterancestors())
 
 
 def _taxonomy(href: str) -> bool:

@@ -144,13 +144,14 @@ def _may_lose(page: PageTrees, learned: Sequence[Entry]) -> bool:
 
 def _generic_wins(generic: ParsedPage, learned: Sequence[Entry], score: int) -> bool:
     """Whether the generic extractor reads the page better than the learned profile:
-    structured data on the page (the strongest evidence) when it fills as many fields,
-    else only when it finds more posts and more fields. Its block-by-block first matches
-    fill more cells than a learned column (a "Tags: x" line read as an excerpt) without
-    reading them better, so filling more fields alone is no reason."""
+    structured data on the page when it fills more fields, else only when it finds
+    more posts and more fields. Its block-by-block first matches fill more cells than
+    a learned column (a "Tags: x" line read as an excerpt) without reading them better,
+    so filling more fields alone is no reason; and a tie goes to the learned profile,
+    which reads the pages after it through the fast path."""
     found = fit(generic.entries)
     if generic.profile in STRUCTURED:
-        return found >= score
+        return found > score
     return len(generic.entries) > len(learned) and found > score
 
 
@@ -172,6 +173,12 @@ def _generic_or_none(page: PageTrees, url: str, fetched_at: datetime | None) -> 
         return _generic(page, url, fetched_at)
     except NoEntriesError:
         return None
+
+
+def parse_generic(html: str, url: str, fetched_at: datetime | None = None) -> ParsedPage:
+    """A page read by the generic extractor alone: the pages of a walk whose first page
+    it read (so that every page of the walk is read the same way)."""
+    return _generic(PageTrees(html), url, fetched_at)
 
 
 def _generic(page: PageTrees, url: str, fetched_at: datetime | None) -> ParsedPage:

@@ -6,7 +6,7 @@ choice is not a built-in profile and leaves a field empty somewhere, and at most
 per walk; the page is then learned again with the feed's items as labels. Whatever
 read page 1 (built-in, learned or given) reads every page after it, through the
 compiled fast path, and a page 1 read by the generic extractor leaves the pages after
-it to the generic extractor too: learning happens once per walk, never per page.
+it to the generic extractor: learning happens once per walk, never per page.
 
 A learned profile is handed to the caller (``learned``) so it can be kept with the
 source and given back on later runs (``LearnedProfile`` in, no learning, no feed).
@@ -20,7 +20,7 @@ from datetime import datetime
 
 from .feeds import discover
 from .learn import LEARNED
-from .parse import ParsedPage, parse_page
+from .parse import ParsedPage, parse_generic, parse_page
 from .profile import PROFILES, Profile
 from .records import ENTRY_FIELDS
 from .select import parse_html
@@ -59,6 +59,8 @@ class ListingReader:
         self._decided = profile is not None
 
     def read(self, html: str, url: str, fetched_at: datetime | None = None) -> ParsedPage:
+        if self._decided and self.profile is None and not self.overrides:
+            return parse_generic(html, url, fetched_at)
         if self._decided:
             return parse_page(
                 html,

@@ -235,3 +235,25 @@ def test_papermod_markup_without_its_generator_tag_is_learned_to_the_builtin_rea
     assert learned.profile == "learned"  # an empty link laid over the card, a bare name
     assert learned.entries == parse_page(html, URL, get_profile("papermod")).entries
     assert learned.entries[0].author == "Ann Writers"
+
+
+def test_hidden_structured_copies_are_no_summary_and_a_meta_description_is_one():
+    items = "".join(
+        f'<article><div class="post-header"><a href="/p/{d}/"><h3>A talk at the meetup {d}</h3>'
+        f'</a></div><span class="hidden">https://cdn.example/img{d}.jpg 2560 1440 Jo Writer '
+        f"Jo Writer https://gravatar.example/avatar October {d}, 2020</span>"
+        f'<p class="post-meta-description">Slides and notes of talk {d}.</p></article>'
+        for d in range(1, 4)
+    )
+    entries = parse_page(_page(items), URL).entries
+    assert [e.excerpt for e in entries] == [f"Slides and notes of talk {d}." for d in range(1, 4)]
+
+
+def test_a_byline_naming_two_authors_joins_them_as_separate_names():
+    items = "".join(
+        f'<div class="story"><h2><a href="/s/{d}">City council story {d}</a></h2>'
+        f'<p class="byline">By Dev Patel and Lena Hoff</p><p>What happened {d}, briefly.</p></div>'
+        for d in range(1, 4)
+    )
+    entries = parse_page(_page(items), URL).entries
+    assert {e.author for e in entries} == {"Dev Patel, Lena Hoff"}
