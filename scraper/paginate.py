@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -144,6 +145,17 @@ class Walk:
         the source and hand back on later runs (None when a built-in profile, a given
         one or the generic extractor read the page)."""
         return self.reader.learned
+
+    def relearn(self, page: ListingPage) -> ListingPage | None:
+        """``page`` (the last one yielded) read by a profile learned afresh from it, for
+        a caller whose drift alarm fired on a learned profile; the new profile reads the
+        pages after it and is ``learned_profile``. None when there is nothing to learn
+        again (not a learned profile, or re-learned once already on this walk)."""
+        parsed = self.reader.relearn()
+        if parsed is None:
+            return None
+        self.profile = self.reader.profile
+        return dataclasses.replace(page, profile=parsed.profile, entries=parsed.entries)
 
     def _feed_text(self, url: str) -> str | None:
         """A feed's text for learning the site's profile; None when robots.txt forbids

@@ -95,6 +95,30 @@ def load_profile(text: str, origin: str) -> Profile:
         raise ValueError(f"{origin}: {exc}") from None
 
 
+def profile_toml(profile: Profile) -> str:
+    """The profile as TOML in the form of ``scraper/profiles/*.toml`` (what
+    ``load_profile`` reads back): fields left at their defaults are left out."""
+    lines = []
+    for field in dataclasses.fields(Profile):
+        value = getattr(profile, field.name)
+        if value == field.default or value is None:
+            continue
+        if isinstance(value, tuple):
+            items = ", ".join(_toml_string(v) for v in value)
+            lines.append(f"{field.name} = [{items}]")
+        elif isinstance(value, bool):
+            lines.append(f"{field.name} = {'true' if value else 'false'}")
+        else:
+            lines.append(f"{field.name} = {_toml_string(str(value))}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
 def _load_builtin() -> dict[str, Profile]:
     profiles = {}
     for entry in sorted(files("scraper").joinpath("profiles").iterdir(), key=lambda e: e.name):

@@ -56,9 +56,12 @@ class ListingReader:
         self.evidence: dict[str, str] = {}
         self.learned: LearnedProfile | None = None
         self.feed_fetched = False
+        self.relearned = False
         self._decided = profile is not None
+        self._last: tuple[str, str, datetime | None] | None = None
 
     def read(self, html: str, url: str, fetched_at: datetime | None = None) -> ParsedPage:
+        self._last = (html, url, fetched_at)
         if self._decided and self.profile is None and not self.overrides:
             return parse_generic(html, url, fetched_at)
         if self._decided:
@@ -71,6 +74,23 @@ class ListingReader:
                 learn=False,
             )
         self._decided = True
+        return self._learn(html, url, fetched_at)
+
+    def relearn(self) -> ParsedPage | None:
+        """The last page read again by a profile learned afresh from it, which then
+        reads the pages after it; None unless a learned profile read that page and
+        none was learned again on this walk (re-learning happens once, on a drift
+        alarm: the site's layout changed under the selectors learned before)."""
+        if self.relearned or self._last is None or self.overrides:
+            return None
+        if self.profile is None or self.profile.name != LEARNED:
+            return None
+        self.relearned = True
+        html, url, fetched_at = self._last
+        parsed = self._learn(html, url, fetched_at)
+        return parsed if parsed.used is not None and parsed.used.name == LEARNED else None
+
+    def _learn(self, html: str, url: str, fetched_at: datetime | None) -> ParsedPage:
         parsed = parse_page(html, url, overrides=self.overrides, fetched_at=fetched_at)
         from_feed = False
         if self._wants_feed(parsed):
