@@ -42,7 +42,10 @@ def url_key(url: str) -> str:
     """What a listing link and a feed link of one post agree on: the path (without a
     trailing slash or ``index.html``) and query, whatever the scheme, host or fragment
     (feeds mix ``www.`` and bare hosts, http and https, and tests serve over loopback)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a host urllib refuses ("http://[x/"): a key of its own
+        return url
     path = re.sub(r"/index\.html?$", "/", parts.path).rstrip("/")
     return f"{path}?{parts.query}" if parts.query else path
 

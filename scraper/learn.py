@@ -18,27 +18,26 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from math import ceil
 
-from .dates import extract_date
+from .columns import best_date, column, date_reader, first_reading, read_href
 from .feeds import FeedItem, url_key
 from .fields import (
     DATE_LIKE,
     EXCLUDE,
     author_candidates,
     excerpt_candidates,
-    outermost,
     read_author,
     read_excerpt,
     read_title,
 )
 from .noise import CLASS_WORDS, is_noise
-from .paths import item_selector, path_key, relative, step
+from .paths import item_selector, path_key, step
 from .profile import Profile
-from .select import LxmlDocument, LxmlElement, select, select_one
+from .select import LxmlDocument, LxmlElement, select
 from .text import READ_MORE, clean_text
 from .urls import absolute_http_url
 
@@ -49,9 +48,6 @@ TAXONOMY = frozenset(
     {"tag", "tags", "category", "categories", "topic", "topics", "label", "labels"}
     | {"author", "authors", "archive", "archives"}
 )
-# A byline holding the date among name, categories and tags ("Posted by A on 30 October
-# 2025 in B • Tagged with C"); the shortest element that reads as a date wins.
-MAX_DATE_LINE = 200
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -324,86 +320,7 @@ def _same_kind(anchors: Sequence[LxmlElement], others: Sequence[LxmlElement]) ->
     return mine.most_common(1)[0][0] == theirs.most_common(1)[0][0]
 
 
-# --- fields as columns ---------------------------------------------------------------------
-
-Reader = Callable[[LxmlElement | None], str | None]
-
-
-MAX_FALLBACKS = 3  # selectors per field: the column's, then for items it finds nothing in
-
-
-def _column(
-    items: Sequence[LxmlElement],
-    wanted: Sequence[LxmlElement | None],
-    read: Reader,
-    *,
-    every: bool = False,
-) -> tuple[tuple[str, ...], int]:
-    """The relative selectors that read, in most items, the value of that item's wanted
-    element, and in how many items they do: the one that reads most (shortest first
-    among equals), then for the items where it finds nothing (a release dated in a
-    meta line where the others have a ``<time>``), the next, as a profile's selectors
-    are tried in order. A fallback must read more wanted values than it finds where
-    an item shows none. ``every``: all the selector finds is read (co-authors, a
-    summary of several paragraphs), so it may find only the wanted element and its
-    like beside it."""
-    values = [read(w) if w is not None else None for w in wanted]
-    options = list(
-        dict.fromkeys(
-            s
-            for item, w in zip(items, wanted, strict=True)
-            if w is not None
-            for s in relative(w, item)
-        )
-    )
-    open_rows = list(range(len(items)))
-    chosen: list[str] = []
-    total = 0
-    while open_rows and len(chosen) < MAX_FALLBACKS:
-        best: tuple[int, int, int, str] | None = None
-        for selector in options:
-            reads = [
-                _reads(items[i], selector, w, v, read, every)
-                for i in open_rows
-                if (w := wanted[i]) is not None and (v := values[i]) is not None
-            ]
-            hits = sum(1 for r in reads if r)
-            if chosen and hits <= sum(
-                1
-                for i in open_rows
-                if values[i] is None and select_one(items[i], selector) is not None
-            ):
-                continue
-            # The very elements wanted before the same values read from elsewhere.
-            key = (hits, sum(reads), -len(selector), selector)
-            if best is None or key[:3] > best[:3]:
-                best = key
-        if best is None or best[0] == 0:
-            break
-        chosen.append(best[3])
-        total += best[0]
-        open_rows = [i for i in open_rows if select_one(items[i], best[3]) is None]
-    return tuple(chosen), total
-
-
-def _reads(
-    item: LxmlElement, selector: str, wanted: LxmlElement, value: str, read: Reader, every: bool
-) -> int:
-    """Whether the selector reads the wanted element's value in this item: 2 when it
-    finds that very element, 1 when it reads the same value from another, 0 when not.
-    With ``every``, it finds the element when all it finds are the wanted element and
-    its like beside it (the co-authors of one byline, not every paragraph)."""
-    if not every:
-        found = select_one(item, selector)
-        return 2 if found is wanted else int(read(found) == value)
-    found = outermost(select(item, selector))
-    parent, kind = wanted.getparent(), step(wanted)
-    if wanted in found and all(
-        f.getparent() is parent and step(f) == kind and (f is wanted or read(f) is not None)
-        for f in found
-    ):
-        return 2
-    return int(" ".join(v for f in found if (v := read(f))) == value)
+# --- the profile ------------------------------------------------------------------------------
 
 
 def _profile(page: _Page, candidate: Candidate) -> Learned | None:
@@ -415,19 +332,19 @@ def _profile(page: _Page, candidate: Candidate) -> Learned | None:
     needed = max(2, ceil(len(items) / 2))
     evidence: dict[str, str] = {}
     titles = [clean_text(t) for t in candidate.titles]
-    title_sel, _ = _column(items, candidate.titles, read_title)
-    url_sel = tuple(f"{s}[href]" for s in _column(items, candidate.anchors, _read_href)[0])
-    read_date = _date_reader(page.fetched_at)
+    title_sel, _ = column(items, candidate.titles, read_title)
+    url_sel = tuple(f"{s}[href]" for s in column(items, candidate.anchors, read_href)[0])
+    read_date = date_reader(page.fetched_at)
     dates = [
-        _best_date(i, t, lab, read_date)
+        best_date(i, t, lab, read_date)
         for i, t, lab in zip(items, candidate.titles, labels, strict=True)
     ]
     authors = [
-        _best(author_candidates(item, title, label, date), read_author)
+        first_reading(author_candidates(item, title, label, date), read_author)
         for item, title, label, date in zip(items, candidate.titles, labels, dates, strict=True)
     ]
     excerpts = [
-        _best(excerpt_candidates(item, title_el, [d, a], text, label), read_excerpt)
+        first_reading(excerpt_candidates(item, title_el, [d, a], text, label), read_excerpt)
         for item, title_el, d, a, text, label in zip(
             items, candidate.titles, dates, authors, titles, labels, strict=True
         )
@@ -438,7 +355,7 @@ def _profile(page: _Page, candidate: Candidate) -> Learned | None:
         ("author", authors, read_author),
         ("excerpt", excerpts, read_excerpt),
     ):
-        selectors, hits = _column(items, wanted, read, every=name in ("author", "excerpt"))
+        selectors, hits = column(items, wanted, read, every=name in ("author", "excerpt"))
         if hits >= needed or (hits >= MIN_LABELLED and any(labels)):
             chosen[name] = selectors
             evidence[name] = "feed" if any(labels) else "columns"
@@ -472,50 +389,5 @@ def _union(main: Profile, other: Profile) -> Profile:
     )
 
 
-def _read_href(element: LxmlElement | None) -> str | None:
-    return str(element.get("href")) if element is not None and element.get("href") else None
-
-
-def _date_reader(fetched_at: datetime | None) -> Reader:
-    def read(element: LxmlElement | None) -> str | None:
-        return extract_date(element, fetched_at=fetched_at)
-
-    return read
-
-
-def _best_date(
-    item: LxmlElement, title: LxmlElement, label: FeedItem | None, read: Reader
-) -> LxmlElement | None:
-    """The element showing the item's date: the feed's day (a day either side, for
-    time zones) where the feed labels it, else a machine-readable date, else the first
-    short text that reads as a date, outside the title."""
-    found: list[tuple[tuple[int, int, int], LxmlElement]] = []
-    for element in item.iter():
-        if not isinstance(element.tag, str) or _inside(element, title):
-            continue
-        machine = element.tag == "time" or element.get("datetime") is not None
-        text = clean_text(element) or ""
-        if not machine and (len(text) > MAX_DATE_LINE or not DATE_LIKE.search(text)):
-            continue
-        if (day := read(element)) is None:
-            continue
-        agrees = 0
-        if label is not None and label.day is not None:
-            shown = datetime.strptime(day, "%Y-%m-%d").date()
-            agrees = -1 if abs(shown - label.day) <= timedelta(days=1) else 0
-        depth = sum(1 for _ in element.iterancestors())
-        found.append(((agrees, 0 if machine else 1, len(text) - depth), element))
-    return min(found, key=lambda f: f[0])[1] if found else None
-
-
-def _best(candidates: Iterable[LxmlElement], read: Reader) -> LxmlElement | None:
-    """The first candidate (they come best first) that reads as a value."""
-    return next((c for c in candidates if read(c) is not None), None)
-
-
 def _inside(element: LxmlElement, outer: LxmlElement) -> bool:
     return element is outer or any(a is outer for a in element.iterancestors())
-
-
-def class_words(element: LxmlElement) -> set[str]:
-    return {w.lower() for w in CLASS_WORDS.findall(str(element.get("class") or ""))}
