@@ -17,7 +17,7 @@ from archive.store import PageOutcome
 from scraper.errors import LayoutDrift, NoEntriesError, ScraperError
 from scraper.fetch import Fetcher, FetchSettings, Pacer
 from scraper.paginate import END, ListingPage, Walk
-from scraper.profile import get_profile
+from scraper.profile import resolve_profile
 from scraper.robots import RobotsCache
 from scraper.urls import host_key, redact
 
@@ -142,7 +142,7 @@ def scrape_source(
         walk = Walk(
             source.url,
             fetcher,
-            profile=get_profile(source.profile) if source.profile else learned.as_profile(kept),
+            profile=resolve_profile(source.profile) if source.profile else learned.as_profile(kept),
             max_pages=source.max_pages,
             conditional=(lambda url: writer.call(store.page_validators, url))
             if incremental

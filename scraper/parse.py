@@ -108,7 +108,7 @@ def _first_contact(
     options: list[tuple[int, int, Profile, tuple[Entry, ...], dict[str, str]]] = []
     if builtin is not None:
         entries = _profile_entries(page, url, builtin, fetched_at)
-        evidence = dict.fromkeys(ENTRY_FIELDS, "built-in profile")
+        evidence = dict.fromkeys(("item", *ENTRY_FIELDS), "built-in profile")
         if entries and fit(entries) == len(entries) * len(ENTRY_FIELDS):
             return _finish(page, url, builtin, entries, evidence)  # nothing left to beat it
         options.append((fit(entries), 1, builtin, entries, evidence))

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from .errors import UnknownProfileError
@@ -129,6 +130,22 @@ def _load_builtin() -> dict[str, Profile]:
 
 
 PROFILES: dict[str, Profile] = _load_builtin()
+
+
+def resolve_profile(spec: str) -> Profile:
+    """A built-in profile by name, or a TOML profile file by path (one that ``probe
+    --save-profile`` wrote, edited or not); ``UnknownProfileError`` naming the problem."""
+    if spec in PROFILES:
+        return PROFILES[spec]
+    path = Path(spec).expanduser()
+    if not spec.endswith(".toml") and not path.is_file():
+        return get_profile(spec)  # an unknown name: the error lists the known ones
+    try:
+        return load_profile(path.read_text("utf-8"), spec)
+    except OSError as exc:
+        raise UnknownProfileError(f"cannot read profile file {spec}: {exc.strerror}") from None
+    except ValueError as exc:  # a TOML error, an unknown key, a missing one
+        raise UnknownProfileError(f"not a usable profile: {exc}") from None
 
 
 def get_profile(name: str) -> Profile:
