@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import datetime
 from math import ceil
@@ -37,6 +38,7 @@ from .fields import (
 from .noise import CLASS_WORDS, is_noise
 from .paths import item_selector, path_key, step
 from .profile import Profile
+from .runs import is_run, wrap_runs
 from .select import LxmlDocument, LxmlElement, select
 from .text import READ_MORE, clean_text
 from .urls import absolute_http_url
@@ -86,6 +88,8 @@ def learn(
         learned = _profile(page, best)
         if learned is None:
             continue
+        if is_run(best.items):
+            return _runs(page, best, learned) or learned
         for featured in (c for c in blocks if c is not best and page.leads(c, best)):
             if (other := _profile(page, featured)) is not None:
                 merged = _union(learned.profile, other.profile)
@@ -374,6 +378,31 @@ def _profile(page: _Page, candidate: Candidate) -> Learned | None:
     )
     evidence.update(item="feed" if any(labels) else "columns", title="columns", url="columns")
     return Learned(profile, evidence, page.rank(candidate))
+
+
+def _runs(page: _Page, candidate: Candidate, headings: Learned) -> Learned | None:
+    """The profile for posts laid out as runs of siblings (``scraper.runs``): learned
+    on a copy of the page whose runs are wrapped, its item the headings' selector with
+    ``item_run``, its fields read relative to each run."""
+    document = deepcopy(page.document)
+    heads = select(document, headings.profile.item)
+    if len(heads) != len(candidate.items):
+        return None
+    wrappers = wrap_runs(heads)
+    anchors = []
+    for wrapper, original in zip(wrappers, candidate.anchors, strict=True):
+        href = original.get("href")
+        anchor = next((a for a in wrapper.iter("a") if a.get("href") == href), None)
+        if anchor is None:
+            return None
+        anchors.append(anchor)
+    titles = tuple(_title_element(a, w) for a, w in zip(anchors, wrappers, strict=True))
+    wrapped = Candidate(tuple(wrappers), tuple(anchors), titles)
+    learned = _profile(_Page(document, page.url, page.labels, page.fetched_at), wrapped)
+    if learned is None:
+        return None
+    profile = replace(learned.profile, item=headings.profile.item, item_run=True)
+    return Learned(profile, learned.evidence, learned.score)
 
 
 def _union(main: Profile, other: Profile) -> Profile:

@@ -21,10 +21,12 @@ from .errors import NoEntriesError, NoProfileMatch
 from .feeds import FeedItem
 from .profile import PROFILES, SELECTOR_FIELDS, Profile, custom_profile
 from .records import ENTRY_FIELDS, Entry
+from .runs import wrap_runs
 from .select import (
     LxmlDocument,
     LxmlElement,
     compile_selector,
+    is_lxml,
     parse_html,
     select,
     select_one,
@@ -90,9 +92,12 @@ def _profile_entries(
     page: PageTrees, url: str, profile: Profile, fetched_at: datetime | None
 ) -> tuple[Entry, ...]:
     document = page.document(fast=fast_path_supports(profile))
+    blocks = select(document, profile.item)
+    if profile.item_run and blocks and is_lxml(blocks[0]):
+        blocks = wrap_runs(blocks)
     return tuple(
         entry
-        for block in select(document, profile.item)
+        for block in blocks
         if (entry := extract_entry(block, profile, url, fetched_at)) is not None
     )
 

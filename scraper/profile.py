@@ -48,6 +48,10 @@ class Profile:
     # Every element the first matching excerpt selector finds is read, joined with a
     # space: a summary of several paragraphs (learned profiles).
     excerpt_join: bool = False
+    # Each item (a heading) and the siblings after it, up to the next item, are one
+    # entry block: posts printed one after another into a shared element (learned
+    # profiles; lxml trees only, see scraper.runs).
+    item_run: bool = False
 
     def __post_init__(self) -> None:
         if self.author_exclude:

@@ -257,3 +257,18 @@ def test_a_byline_naming_two_authors_joins_them_as_separate_names():
     )
     entries = parse_page(_page(items), URL).entries
     assert {e.author for e in entries} == {"Dev Patel, Lena Hoff"}
+
+
+def test_full_posts_printed_one_after_another_into_one_article_are_read_as_runs():
+    posts = "".join(
+        f'<h2 class="post-title"><a href="/blog/release-{d}/">Release {d} is out now</a></h2>'
+        f'<div class="post-meta">by Ann Lee on May {d}, 2024</div>'
+        f"<div><p>The community announces release {d}.</p><p>More about it.</p></div>"
+        for d in range(1, 4)
+    )
+    page = parse_page(_page(f"<article>{posts}</article>"), URL)
+    assert page.profile == "learned" and page.used is not None and page.used.item_run
+    assert [(e.title, e.date, e.author) for e in page.entries] == [
+        (f"Release {d} is out now", f"2024-05-0{d}", "Ann Lee") for d in range(1, 4)
+    ]
+    assert page.entries[0].excerpt == "The community announces release 1. More about it."
