@@ -118,6 +118,9 @@ def author_candidates(
             yield element
     for element in elements:
         if element.tag == "img" and element.get("alt") and AVATAR_WORDS & _near_words(element):
+            beside = element.getnext()  # the name shown next to the picture, if any
+            if beside is not None and isinstance(beside.tag, str) and clean_text(beside):
+                yield beside
             yield element
     parent = date.getparent() if date is not None else None
     if parent is not None:

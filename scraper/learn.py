@@ -205,12 +205,13 @@ class _Page:
         hrefs = {a.get("href") for a in anchors}
         if len(hrefs) < 0.8 * len(anchors):
             return False
-        if sum(1 for a in anchors if _taxonomy(str(a.get("href")))) >= 0.5 * len(anchors):
-            return False
+        titles = [clean_text(t) or "" for t in candidate.titles]
+        taxonomy = sum(1 for a in anchors if _taxonomy(str(a.get("href"))))
+        if taxonomy >= 0.5 * len(anchors) and _bare(candidate, titles, dates=False):
+            return False  # tag and category links; not releases at /releases/tag/v2.4.0
         labelled = sum(1 for label in self.labelled(candidate) if label is not None)
         if labelled >= MIN_LABELLED:
             return True
-        titles = [clean_text(t) or "" for t in candidate.titles]
         words = sum(len(t.split()) for t in titles) / len(titles)
         if words < 2 and _bare(candidate, titles):
             return False
@@ -298,12 +299,13 @@ def _taxonomy(href: str) -> bool:
     )
 
 
-def _bare(candidate: Candidate, titles: list[str]) -> bool:
-    """Whether most items show nothing but their link: no date, no text beside it."""
+def _bare(candidate: Candidate, titles: list[str], *, dates: bool = True) -> bool:
+    """Whether most items show nothing but their link: no text beside it (nor a date,
+    with ``dates``)."""
     plain = sum(
         1
         for item, title in zip(candidate.items, titles, strict=True)
-        if not _has_date(item) and len(clean_text(item) or "") < len(title) + 20
+        if not (dates and _has_date(item)) and len(clean_text(item) or "") < len(title) + 20
     )
     return plain >= 0.5 * len(candidate.items)
 
