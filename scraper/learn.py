@@ -16,7 +16,6 @@ out is a ``Profile``, data like ``scraper/profiles/*.toml``.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from copy import deepcopy
@@ -27,7 +26,6 @@ from math import ceil
 from .columns import best_date, column, date_reader, first_reading, read_href
 from .feeds import FeedItem, url_key
 from .fields import (
-    DATE_LIKE,
     EXCLUDE,
     author_candidates,
     excerpt_candidates,
@@ -35,7 +33,8 @@ from .fields import (
     read_excerpt,
     read_title,
 )
-from .noise import CLASS_WORDS, is_noise
+from .groups import has_date, post_part, same_kind, taxonomy
+from .noise import is_noise
 from .paths import item_selector, path_key, step
 from .profile import Profile
 from .runs import is_run, wrap_runs
@@ -46,10 +45,6 @@ from .urls import absolute_http_url
 LEARNED = "learned"
 MIN_ITEMS = 3  # without a feed to confirm them, fewer same-looking blocks are no listing
 MIN_LABELLED = 2  # items the feed lists: enough to call a group the listing
-TAXONOMY = frozenset(
-    {"tag", "tags", "category", "categories", "topic", "topics", "label", "labels"}
-    | {"author", "authors", "archive", "archives"}
-)
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -134,7 +129,7 @@ class _Page:
                     inside=False,
                     promo=False,
                 )
-            if self._noise[node] and not _post_part(node):
+            if self._noise[node] and not post_part(node):
                 return True
             node = node.getparent()
         return False
@@ -206,8 +201,8 @@ class _Page:
         if len(hrefs) < 0.8 * len(anchors):
             return False
         titles = [clean_text(t) or "" for t in candidate.titles]
-        taxonomy = sum(1 for a in anchors if _taxonomy(str(a.get("href"))))
-        if taxonomy >= 0.5 * len(anchors) and _bare(candidate, titles, dates=False):
+        tagged = sum(1 for a in anchors if taxonomy(str(a.get("href"))))
+        if tagged >= 0.5 * len(anchors) and _bare(candidate, titles, dates=False):
             return False  # tag and category links; not releases at /releases/tag/v2.4.0
         labelled = sum(1 for label in self.labelled(candidate) if label is not None)
         if labelled >= MIN_LABELLED:
@@ -222,7 +217,7 @@ class _Page:
         and text besides the title; the feed's confirmation counts most."""
         titles = [clean_text(t) or "" for t in candidate.titles]
         words = sum(min(len(t.split()), 5) for t in titles) / (5 * len(titles))
-        dated = sum(1 for item in candidate.items if _has_date(item)) / len(candidate.items)
+        dated = sum(1 for item in candidate.items if has_date(item)) / len(candidate.items)
         texty = sum(
             1
             for item, title in zip(candidate.items, titles, strict=True)
@@ -240,7 +235,7 @@ class _Page:
         first = self.order()[main.items[0]]
         before = all(self.order()[item] < first for item in other.items)
         words = sum(len((clean_text(t) or "").split()) for t in other.titles) / len(other.titles)
-        return before and words >= 2 and _same_kind(other.anchors, main.anchors)
+        return before and words >= 2 and same_kind(other.anchors, main.anchors)
 
 
 def _items(anchors: list[LxmlElement]) -> Candidate | None:
@@ -282,48 +277,15 @@ def _title_element(anchor: LxmlElement, item: LxmlElement | None = None) -> Lxml
     return anchor
 
 
-def _post_part(element: LxmlElement) -> bool:
-    """A header or footer inside a post (``article > header``, ``.post-header``) is
-    the post's own."""
-    named = {w.lower() for w in CLASS_WORDS.findall(str(element.get("class") or ""))}
-    if element.tag not in ("header", "footer") and not named & {"header", "footer"}:
-        return False
-    return any(a.tag in ("article", "li") for a in element.iterancestors())
-
-
-def _taxonomy(href: str) -> bool:
-    """A link to a tag, category, author or archive page, or to a year's posts."""
-    segments = [s.lower() for s in url_key(href).split("/") if s]
-    return bool(TAXONOMY.intersection(segments)) or bool(
-        segments and re.fullmatch(r"\d{4}", segments[-1])
-    )
-
-
 def _bare(candidate: Candidate, titles: list[str], *, dates: bool = True) -> bool:
     """Whether most items show nothing but their link: no text beside it (nor a date,
     with ``dates``)."""
     plain = sum(
         1
         for item, title in zip(candidate.items, titles, strict=True)
-        if not (dates and _has_date(item)) and len(clean_text(item) or "") < len(title) + 20
+        if not (dates and has_date(item)) and len(clean_text(item) or "") < len(title) + 20
     )
     return plain >= 0.5 * len(candidate.items)
-
-
-def _has_date(item: LxmlElement) -> bool:
-    if item.find(".//time") is not None:
-        return True
-    return bool(DATE_LIKE.search(clean_text(item) or ""))
-
-
-def _same_kind(anchors: Sequence[LxmlElement], others: Sequence[LxmlElement]) -> bool:
-    """Whether two groups link to the same kind of page: the same first path segment."""
-
-    def heads(group: Sequence[LxmlElement]) -> Counter[str]:
-        return Counter(url_key(a.get("href") or "").strip("/").split("/")[0] for a in group)
-
-    mine, theirs = heads(anchors), heads(others)
-    return mine.most_common(1)[0][0] == theirs.most_common(1)[0][0]
 
 
 # --- the profile ------------------------------------------------------------------------------
