@@ -167,6 +167,31 @@ def m005_hash_scheme_2(db: Database) -> None:
     db.create_view("same_content", SAME_CONTENT_VIEW, ignore=True)
 
 
+@migrations()
+def m006_learned_profiles(db: Database) -> None:
+    """Site profiles learned on a source's first page, kept so later runs read the
+    source with the same selectors (stable fields, stable hashes) without learning
+    again; each re-learning after a drift alarm adds a row, whether it was kept or not."""
+    db.table("learned_profiles").create(
+        {
+            "id": int,
+            "source": str,
+            "profile": str,  # the profile as TOML, the form of scraper/profiles/*.toml
+            "learned_from": str,  # feed | structured | columns
+            "page_url": str,  # the page it was learned on
+            "evidence": str,  # JSON: per field, where its selector came from
+            "learned_at": str,  # ISO 8601 UTC
+            "run_id": int,  # the run that learned it
+            "status": str,  # active | replaced | rejected (did not restore the fields)
+            "replaced_at": str,
+            "replaced_by": int,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db.table("learned_profiles").create_index(["source", "status"])
+
+
 def open_archive(path: str) -> Database:
     """Open (creating if needed) the archive at ``path`` for writing, its schema up to date.
 

@@ -25,7 +25,8 @@ from pathlib import Path
 from archive.schema import open_archive
 from archive.store import save_page, start_run
 from scraper.parse import ParsedPage, parse_page
-from scraper.profile import get_profile
+from scraper.profile import Profile, get_profile
+from scraper.reader import ListingReader
 from scraper.records import Entry
 
 from .baselines import lxml_parse, raw_open, raw_store
@@ -90,7 +91,12 @@ class Bench:
             SiteSpec(site_id=f"s{i + 1:02d}", pages=config.source_pages, per_page=config.per_page)
             for i in range(config.sources)
         ]
-        self.server = BenchServer([self.main, self.small, *self.sources])
+        # g: the big listing's twin without the generator tag: no built-in profile
+        # recognises it, so the tool learns its profile on page 1.
+        self.plain = SiteSpec(
+            site_id="plain", pages=config.pages, per_page=config.per_page, generator=False
+        )
+        self.server = BenchServer([self.main, self.small, *self.sources, self.plain])
         self.launcher: Launcher | None = None
         self.html: dict[str, str] = {}
         self.parsed: list[tuple[str, ParsedPage]] = []
@@ -177,6 +183,8 @@ class Bench:
         self._parse(number, ours_first)
         self._store(number, ours_first)
         self._many_sources(number, ours_first)
+        self._plain_walks(number, ours_first)
+        self._learned_parse(number, ours_first)
 
     def _walks(self, number: int, ours_first: bool) -> None:
         """a (pages/s) and the big half of e (peak RSS), both sides on the big site."""
@@ -367,6 +375,75 @@ class Bench:
             f" {', '.join(f'{w:.2f}' for w in single_walls)} s"
         )
 
+    def _plain_walks(self, number: int, ours_first: bool) -> None:
+        """g: a full walk of the listing no built-in profile recognises, both sides."""
+        port = len(self.server.specs) - 1
+        url = self.server.url(port)
+        pages = self.config.pages
+
+        def walk(who: str, command: Callable[[str, Path], ChildResult]) -> Callable[[], None]:
+            def run() -> None:
+                db = self.work / f"plain-{who}-{number}.db"
+                self.server.stats(port, reset=True)
+                result = command(url, db)
+                requests = self.server.stats(port, reset=True)["requests"]
+                _expect_posts(db, pages * self.config.per_page)
+                self.samples.add(f"g_{who}_pps", pages / result.wall)
+                self.samples.add(f"g_{who}_requests", requests)
+                progress(
+                    f"  g: {who:6} {pages} unrecognised pages in {result.wall:5.2f} s ="
+                    f" {pages / result.wall:6.1f} pages/s, {requests} requests"
+                )
+
+            return run
+
+        _alternate(walk("ours", self.ours_scrape), walk("scrapy", self.scrapy_crawl), ours_first)
+        s = self.samples
+        s.add("g_ratio", s.values["g_ours_pps"][-1] / s.values["g_scrapy_pps"][-1])
+
+    def _learned_parse(self, number: int, ours_first: bool) -> None:
+        """g: the unrecognised pages parsed in-process with the profile learned on page 1
+        against the same pages with the built-in profile: what learning costs per page
+        once it is done (the learning itself is timed apart, once)."""
+        base = self.server.url(len(self.server.specs) - 1).rstrip("/")
+        pages = [(base + path, body.decode("utf-8")) for path, body in _plain_pages(self.plain)]
+        start = time.perf_counter()
+        reader = ListingReader()
+        reader.read(pages[0][1], pages[0][0], FETCHED_AT)
+        self.samples.add("g_learn_ms", (time.perf_counter() - start) * 1000)
+        learned, builtin = reader.profile, get_profile("papermod")
+        if learned is None or learned.name != "learned":
+            raise RuntimeError(f"page 1 of the plain site was not learned: {learned}")
+        read: dict[str, list[list[Entry]]] = {}
+
+        def timed(name: str, profile: Profile) -> Callable[[], None]:
+            def run() -> None:
+                start = time.perf_counter()
+                parsed = [
+                    parse_page(html, url, profile, fetched_at=FETCHED_AT) for url, html in pages
+                ]
+                self.samples.add(f"g_{name}_parse_pps", len(pages) / (time.perf_counter() - start))
+                read[name] = [list(p.entries) for p in parsed]
+
+            return run
+
+        _alternate(timed("learned", learned), timed("builtin", builtin), ours_first)
+        s = self.samples
+        s.add(
+            "g_parse_ratio",
+            s.values["g_builtin_parse_pps"][-1] / s.values["g_learned_parse_pps"][-1],
+        )
+        if number == 0:
+            same = sum(a == b for a, b in zip(read["learned"], read["builtin"], strict=True))
+            s.notes.append(
+                f"g: the profile learned on page 1 (in {s.values['g_learn_ms'][-1]:.0f} ms) read"
+                f" {same}/{len(pages)} pages exactly as the built-in PaperMod profile does"
+            )
+        progress(
+            f"  g: parse {s.values['g_learned_parse_pps'][-1]:.1f} pages/s learned,"
+            f" {s.values['g_builtin_parse_pps'][-1]:.1f} built-in"
+        )
+
     # -- whole run --------------------------------------------------------------------
 
     def run(self) -> Samples:
@@ -379,6 +456,11 @@ class Bench:
         finally:
             self.close()
         return self.samples
+
+
+def _plain_pages(spec: SiteSpec) -> list[tuple[str, bytes]]:
+    pages = generate_site(spec)
+    return [(page_path(n), pages[page_path(n)]) for n in range(1, spec.pages + 1)]
 
 
 def _compile_bytecode() -> None:

@@ -108,6 +108,31 @@ def rows(config: Config) -> list[Row]:
             lambda s: s.median("f_ratio") <= 1.3,
         ),
         Row(
+            f"g. full walk of {n} pages no built-in profile recognises (PaperMod markup"
+            " without the generator tag), pages/s: `scrape --delay 0 --full` vs Scrapy",
+            "g_ours_pps",
+            "g_scrapy_pps",
+            "g_ratio",
+            "≥ 1.5×",
+            lambda s: s.median("g_ratio") >= 1.5,
+        ),
+        Row(
+            f"g. parse those {n} pages in-process, pages/s: built-in profile vs the profile"
+            " learned on page 1 (A/B: time per page, learned vs built-in)",
+            "g_builtin_parse_pps",
+            "g_learned_parse_pps",
+            "g_parse_ratio",
+            "≤ 1.5×",
+            lambda s: s.median("g_parse_ratio") <= 1.5,
+        ),
+        Row(
+            "g. learning the profile on page 1, ms (once per source)",
+            "g_learn_ms",
+            None,
+            None,
+            "info",
+        ),
+        Row(
             "server: raw keep-alive req/s (one http.client loop) vs the faster walk's pages/s",
             "server_rps",
             "a_fastest_pps",

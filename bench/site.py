@@ -128,6 +128,9 @@ class SiteSpec:
     pages: int = 1000
     per_page: int = 10
     seed: int = 20240611
+    # False: no <meta name="generator">, so no built-in profile recognises the pages
+    # and the tool learns the listing's profile on page 1 (the "any site" walk).
+    generator: bool = True
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,8 @@ def _page(spec: SiteSpec, number: int, entries: str, chrome: _Chrome) -> str:
     site = f"Bench Blog {spec.site_id}"
     title = site if number == 1 else f"Page {number} | {site}"
     home_info = _HOME_INFO.format(site=escape(site), rss=chrome.icons["rss"]) if number == 1 else ""
-    return _PAGE.format(
+    page = _PAGE if spec.generator else _PAGE.replace(GENERATOR, "", 1)
+    return page.format(
         title=escape(title),
         site=escape(site),
         site_id=escape(spec.site_id),
@@ -460,6 +464,7 @@ _BODY_SCRIPT = """let menu = document.getElementById('menu')
             localStorage.setItem("pref-theme", 'dark');
         }
     })"""
+GENERATOR = '<meta name="generator" content="Hugo 0.149.1">'
 _PAGE = """<!DOCTYPE html>
 <html lang="en" dir="auto">
 

@@ -26,7 +26,7 @@ from scraper.cancel import Cancellation
 from scraper.errors import InvalidURL, ScraperError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
-from scraper.profile import PROFILES, get_profile
+from scraper.profile import PROFILES, resolve_profile
 from scraper.urls import host_key, redact_text
 
 from . import __version__
@@ -265,35 +265,68 @@ def _execute(
 @click.argument("url")
 @click.option(
     "--profile",
-    type=click.Choice(sorted(PROFILES)),
-    help="Profile to parse with.  [default: detect, else the generic extractor]",
+    metavar="NAME|FILE",
+    help=f"A built-in profile ({', '.join(sorted(PROFILES))}) or a TOML profile file, such"
+    " as one --save-profile wrote.  [default: detect, or learn from the page]",
 )
 @click.option(
     "--json",
     "as_json_output",
     is_flag=True,
-    help="Print a JSON array of entries (title, url, date, author, excerpt).",
+    help="Print a JSON array of entries (title, url, date, author, excerpt; and page"
+    " with --pages). With --explain, an object holding it.",
+)
+@click.option(
+    "--pages",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Preview the first N pages as a walk reads them (what page 1 taught reads the rest).",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show per field where its selector came from, and the selectors.",
+)
+@click.option(
+    "--save-profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the profile that read page 1 as a TOML file, to edit and pass to --profile.",
 )
 @click.option("--ignore-robots", is_flag=True, help="Do not fetch or obey robots.txt.")
-def probe(url: str, profile: str | None, as_json_output: bool, ignore_robots: bool) -> None:
-    """Fetch one page and show what would be archived from it: the profile that
-    matched, each entry, and the fields it could not find. Nothing is written.
-    Exits 1 when the page cannot be fetched or holds no entries."""
+def probe(
+    url: str,
+    profile: str | None,
+    as_json_output: bool,
+    pages: int,
+    explain: bool,
+    save_profile: Path | None,
+    ignore_robots: bool,
+) -> None:
+    """Fetch the first page (or N) and show what would be archived from it: the
+    profile that read it, each entry, and the fields it could not find. Nothing is
+    archived. Exits 1 when the page cannot be fetched or holds no entries."""
     from . import probe as probing
 
     _check_url(url)
     try:
-        parsed = probing.probe(
-            url, profile=get_profile(profile) if profile else None, obey_robots=not ignore_robots
-        )
+        chosen = resolve_profile(profile) if profile else None
     except ScraperError as exc:
+        raise click.BadParameter(str(exc), param_hint="--profile") from None
+    try:
+        result = probing.probe(url, profile=chosen, pages=pages, obey_robots=not ignore_robots)
+        if save_profile is not None:
+            probing.save_profile(result, save_profile)
+    except (ScraperError, ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
-    if as_json_output:
-        click.echo(probing.as_json(parsed))
+    if as_json_output and explain:
+        click.echo(probing.as_explained_json(result, numbered=pages > 1))
+    elif as_json_output:
+        click.echo(probing.as_json(result, numbered=pages > 1))
     else:
         from rich.console import Console
 
-        probing.show(parsed, Console(soft_wrap=False))
+        probing.show(result, Console(soft_wrap=False), explain=explain)
 
 
 @cli.command()

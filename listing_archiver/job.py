@@ -19,10 +19,11 @@ from scraper.cancel import Cancellation
 from scraper.errors import Cancelled, LayoutDrift, NoEntriesError, ScraperError
 from scraper.fetch import Fetcher, FetchSettings, Pacer
 from scraper.paginate import END, ListingPage, Walk
-from scraper.profile import get_profile
+from scraper.profile import resolve_profile
 from scraper.robots import RobotsCache
 from scraper.urls import host_key, redact
 
+from . import learned
 from .sources import Source
 from .writer import SerialWriter
 
@@ -143,11 +144,12 @@ def scrape_source(
         return outcome
 
     stop_reason = None
+    kept = learned.stored(writer, source)
     try:
         walk = Walk(
             source.url,
             fetcher,
-            profile=get_profile(source.profile) if source.profile else None,
+            profile=resolve_profile(source.profile) if source.profile else learned.as_profile(kept),
             max_pages=source.max_pages,
             conditional=(lambda url: writer.call(store.page_validators, url))
             if incremental
@@ -159,8 +161,13 @@ def scrape_source(
         )
         for page in walk:
             problems = drift.drifted_fields(base, page.entries)
-            if problems and not accept_drift:
-                raise LayoutDrift(page.url, problems)
+            if problems and not accept_drift:  # a learned profile may be learned again, once
+                page, problems, kept = learned.relearn(
+                    writer, walk, page, base, source.name, run_id, kept
+                )
+                if problems:
+                    raise LayoutDrift(page.url, problems)
+            kept = learned.remember(writer, walk, source.name, run_id, kept)
             future = _archive_page(writer, run_id, source.name, page)
             if on_page:
                 _report_when_archived(future, on_page, source, page)

@@ -18,10 +18,10 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from scraper.errors import InvalidURL
+from scraper.errors import InvalidURL, UnknownProfileError
 from scraper.fetch import FetchSettings
 from scraper.paginate import check_start_url
-from scraper.profile import OVERRIDE_FIELDS, PROFILES
+from scraper.profile import OVERRIDE_FIELDS, PROFILES, resolve_profile
 from scraper.urls import host_key
 
 T = TypeVar("T")
@@ -250,7 +250,15 @@ def _is_usable_url(value: str) -> bool:
 
 
 def _profile(value: object) -> str:
+    """A built-in profile's name, or the path of a TOML profile file (relative to the
+    working directory), checked to load now rather than at the first run."""
     if isinstance(value, str) and value in PROFILES:
+        return value
+    if isinstance(value, str) and value.endswith(".toml"):
+        try:
+            resolve_profile(value)
+        except UnknownProfileError as exc:
+            raise _Invalid(str(exc)) from None
         return value
     known = ", ".join(repr(name) for name in sorted(PROFILES))
     close = difflib.get_close_matches(value, PROFILES, n=1) if isinstance(value, str) else []

@@ -45,6 +45,7 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 
 from .dates import extract_date
+from .noise import CLASS_WORDS, is_noise
 from .records import Entry
 from .text import HIDDEN_TAGS, READ_MORE, clean_excerpt, clean_text
 from .urls import absolute_http_url
@@ -63,32 +64,6 @@ JSONLD_TYPE = re.compile(r"^\s*application/ld\+json\b", re.IGNORECASE)
 JSONLD_WRAPPER = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
 ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-# Noise, told apart by tag, ARIA role and the words of a class or id. Posts are never
-# inside a header or footer, so an article's own <header> is no concern: only a block's
-# ancestors (and the block itself) are judged by the "block" sets.
-BLOCK_NOISE_TAGS = frozenset({"nav", "aside", "header", "footer", "menu"})
-INNER_NOISE_TAGS = frozenset({"nav", "aside", "menu"})
-BLOCK_NOISE_ROLES = frozenset(
-    {"navigation", "menu", "menubar", "banner", "contentinfo", "complementary", "search"}
-)
-INNER_NOISE_ROLES = frozenset({"navigation", "menu", "menubar", "complementary"})
-NAV_WORDS = frozenset(
-    {"nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "crumbs"}
-    | {"pagination", "pager", "paging", "widget", "widgets", "sidebar"}
-    | {"related", "relatedposts", "popular", "trending", "share", "sharing", "social"}
-)
-PROMO_WORDS = frozenset(
-    {"featured", "pinned", "sticky", "hero", "intro", "introduction", "about", "welcome"}
-)
-# Only as a class's last word: "site-header" is the page's, "header-offset" says nothing.
-LAYOUT_WORDS = frozenset(
-    {"header", "footer", "masthead", "colophon", "banner", "comment", "comments", "commentlist"}
-)
-NOISE_TOKENS = frozenset({"home-info"})  # PaperMod's (and its forks') site intro
-# "has-sidebar", "no-featured-image": a class that describes what a block lacks or holds.
-NEGATING_WORDS = frozenset({"has", "no", "with", "without", "hide", "show"})
-CLASS_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 HEADINGS = ("h1", "h2", "h3", "h4")
 ALL_HEADINGS = (*HEADINGS, "h5", "h6")
@@ -136,6 +111,13 @@ def extract_generic(
         if len(entries) >= minimum:
             return f"generic:{name}", entries
     return "generic", []
+
+
+def is_post_page(soup: BeautifulSoup, page_url: str) -> bool:
+    """Whether the page's JSON-LD describes one article, the page itself: a post, whose
+    own lists (further reading, footnotes) are no listing."""
+    described = _jsonld_entries(_Page(soup, page_url, None))
+    return len(described) == 1 and _is_this_page(described[0], _Page(soup, page_url, None))
 
 
 @dataclass
@@ -796,31 +778,9 @@ def _is_meta(tag: Tag, block: Tag, page: _Page) -> bool:
 
 
 def _is_noise(tag: Tag, *, inside: bool) -> bool:
-    """Whether an element is navigation, chrome or promotion rather than content.
-    ``inside``: judged within a post block, where intro and about words and the post's
-    own header and footer are content."""
-    tags = INNER_NOISE_TAGS if inside else BLOCK_NOISE_TAGS
-    roles = INNER_NOISE_ROLES if inside else BLOCK_NOISE_ROLES
-    if tag.name in tags or _attr(tag, "role").lower() in roles:
-        return True
-    label = _attr(tag, "aria-label").lower()
-    if "breadcrumb" in label or "pagination" in label:
-        return True
+    """``noise.is_noise`` asked about a BeautifulSoup tag."""
     tokens = [*_classes(tag), *_attr(tag, "id").split()]
-    return any(_is_noise_token(token, inside=inside) for token in tokens)
-
-
-def _is_noise_token(token: str, *, inside: bool) -> bool:
-    """Whether one class or id marks noise, judged by its words ("widget_recent_entries",
-    "isPinned"), so that "has-sidebar" on a layout wrapper hides nothing."""
-    if not inside and token.lower() in NOISE_TOKENS:
-        return True
-    words = [w.lower() for w in CLASS_WORDS.findall(token)]
-    if not words or words[0] in NEGATING_WORDS:
-        return False
-    if NAV_WORDS.intersection(words):
-        return True
-    return not inside and (bool(PROMO_WORDS.intersection(words)) or words[-1] in LAYOUT_WORDS)
+    return is_noise(tag.name, _attr(tag, "role"), _attr(tag, "aria-label"), tokens, inside=inside)
 
 
 def _signature(tag: Tag) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -9,10 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urldefrag, urlsplit
 
-from .errors import InvalidURL, RobotsDisallowed
+from .errors import Cancelled, InvalidURL, RobotsDisallowed, ScraperError
 from .fetch import FetchedPage, Fetcher
-from .parse import parse_page
-from .profile import PROFILES, Profile
+from .profile import Profile
+from .reader import LearnedProfile, ListingReader
 from .records import Entry
 from .urls import DEFAULT_PORTS, http_url_problem, redact
 
@@ -89,6 +90,7 @@ class Walk:
         # Next links may lead to these hosts only: the start URL's, unless told more.
         self.hosts = frozenset(hosts or ()) | {origin(start_url)[1]}
         self.stop_reason: str | None = None
+        self.reader = ListingReader(profile, overrides=overrides, fetch=self._feed_text)
 
     def __iter__(self) -> Iterator[ListingPage]:
         seen: set[str] = set()
@@ -113,15 +115,8 @@ class Walk:
                         self.stop_reason = LOOP
                         return
                     seen.add(_key(fetched.url))
-                parsed = parse_page(
-                    fetched.text,
-                    fetched.url,
-                    self.profile,
-                    overrides=self.overrides,
-                    fetched_at=datetime.now(UTC),
-                )
-                if self.profile is None and parsed.profile in PROFILES:  # keep page 1's
-                    self.profile = PROFILES[parsed.profile]
+                parsed = self.reader.read(fetched.text, fetched.url, datetime.now(UTC))
+                self.profile = self.reader.profile  # page 1's choice reads the rest
                 url = choose_next(parsed.next_urls, self.hosts, seen)
                 if url is None:  # a next link back to a walked page is a loop, not the end
                     looped = any(_key(c) in seen for c in parsed.next_urls)
@@ -142,6 +137,36 @@ class Walk:
         finally:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def learned_profile(self) -> LearnedProfile | None:
+        """The profile learned on this walk's first page, for the caller to keep with
+        the source and hand back on later runs (None when a built-in profile, a given
+        one or the generic extractor read the page)."""
+        return self.reader.learned
+
+    def relearn(self, page: ListingPage) -> ListingPage | None:
+        """``page`` (the last one yielded) read by a profile learned afresh from it, for
+        a caller whose drift alarm fired on a learned profile; the new profile reads the
+        pages after it and is ``learned_profile``. None when there is nothing to learn
+        again (not a learned profile, or re-learned once already on this walk)."""
+        parsed = self.reader.relearn()
+        if parsed is None:
+            return None
+        self.profile = self.reader.profile
+        return dataclasses.replace(page, profile=parsed.profile, entries=parsed.entries)
+
+    def _feed_text(self, url: str) -> str | None:
+        """A feed's text for learning the site's profile; None when robots.txt forbids
+        it or it cannot be fetched (a missing feed is no failure of the walk)."""
+        try:
+            if self.allow is not None:
+                self.allow(url)
+            return self.fetcher.get(url, accept_any=True).text
+        except Cancelled:  # a signal stops the walk here too
+            raise
+        except ScraperError:
+            return None
 
     def _request(
         self, url: str, walked: int, seen: set[str], pool: ThreadPoolExecutor | None

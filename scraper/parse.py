@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .dates import extract_date
+from .entry import extract_entry
 from .errors import NoEntriesError, NoProfileMatch
+from .feeds import FeedItem
 from .profile import PROFILES, SELECTOR_FIELDS, Profile, custom_profile
-from .records import Entry
+from .records import ENTRY_FIELDS, Entry
+from .runs import wrap_runs
 from .select import (
     LxmlDocument,
     LxmlElement,
@@ -29,14 +31,18 @@ from .select import (
     select,
     select_one,
 )
-from .text import clean_excerpt, clean_text, lxml_visible_strings, normalise_text
+from .text import clean_text
 from .urls import absolute_http_url
 
 # For pages read by the generic extractor: rel=next and link text only.
 GENERIC_NEXT = Profile(name="generic", description="", item="", title=(), url=())
 
+# What the generic extractor reads from markup made to be read (schema.org, mf2).
+STRUCTURED = frozenset({"generic:json-ld", "generic:microdata", "generic:h-entry"})
+
 # Link text that reads as "the next, older page" and not as "the previous, newer one".
 NEXT_TEXT = re.compile(r"\b(next|older)\b|^[»›→⟩❯>\s]+$", re.IGNORECASE)
+MAX_NEXT_WORDS = 4  # "Next", "Older posts", "Next page »", "Go to next page"
 PREV_TEXT = re.compile(r"\b(prev|previous|newer)\b|[«‹←⟨❮]", re.IGNORECASE)
 
 
@@ -45,6 +51,8 @@ class ParsedPage:
     profile: str
     entries: tuple[Entry, ...]
     next_urls: tuple[str, ...]  # absolute candidates, best first; the walker picks one
+    used: Profile | None = None  # what read the page, for the walk's next pages
+    evidence: dict[str, str] = field(default_factory=dict)  # per field, where it came from
 
 
 def parse_page(
@@ -54,41 +62,157 @@ def parse_page(
     *,
     overrides: Mapping[str, str] | None = None,
     fetched_at: datetime | None = None,
+    feed: Sequence[FeedItem] = (),
+    learn: bool = True,
 ) -> ParsedPage:
-    """Extract a listing page's entries with ``profile``: detected when None, and when
-    no built-in profile matches, the generic extractor finds the repeated entries.
-    ``overrides`` are a source's own selectors, put before the profile's.
+    """Extract a listing page's entries with ``profile``. When None (a source's first
+    page), a profile is learned from the page (``feed``: the site's own feed items, as
+    labels) and scored against the built-in profile detected, if any: the built-in one
+    is used only when it fills at least as many fields. When neither reads a listing,
+    the generic extractor looks for one. ``overrides`` are a source's own selectors, put
+    before the profile's (and then nothing is learned). ``learn=False``: the pages after
+    a walk's first, which page 1's choice reads (a built-in profile detected again, or
+    the generic extractor), never learned again.
 
     Raises ``NoEntriesError`` when nothing is found: an empty listing almost always
     means the layout changed.
     """
     page = PageTrees(html)
+    if profile is None and not overrides and learn:
+        return _first_contact(page, url, fetched_at, feed)
     profile = profile or detect_profile(page)
     if overrides:
         profile = profile.with_overrides(overrides) if profile else _custom(overrides, url)
     if profile is None:
-        from .generic import extract_generic  # only for sites no profile knows
+        return _generic(page, url, fetched_at)
+    return _finish(page, url, profile, _profile_entries(page, url, profile, fetched_at))
 
-        name, found = extract_generic(page.soup, url, fetched_at)
-        entries = tuple(found)
-        next_profile = GENERIC_NEXT
-        document = page.document(fast=True)
+
+def _profile_entries(
+    page: PageTrees, url: str, profile: Profile, fetched_at: datetime | None
+) -> tuple[Entry, ...]:
+    document = page.document(fast=fast_path_supports(profile))
+    blocks = select(document, profile.item)
+    if profile.item_run and blocks and is_lxml(blocks[0]):
+        blocks = wrap_runs(blocks)
+    return tuple(
+        entry
+        for block in blocks
+        if (entry := extract_entry(block, profile, url, fetched_at)) is not None
+    )
+
+
+def _first_contact(
+    page: PageTrees, url: str, fetched_at: datetime | None, feed: Sequence[FeedItem]
+) -> ParsedPage:
+    """The better of the built-in profile detected and a profile learned from the page;
+    the generic extractor where neither finds entries, or finds fewer fields."""
+    from .learn import learn
+
+    builtin = detect_profile(page)
+    options: list[tuple[int, int, Profile, tuple[Entry, ...], dict[str, str]]] = []
+    if builtin is not None:
+        entries = _profile_entries(page, url, builtin, fetched_at)
+        evidence = dict.fromkeys(("item", *ENTRY_FIELDS), "built-in profile")
+        if entries and fit(entries) == len(entries) * len(ENTRY_FIELDS):
+            return _finish(page, url, builtin, entries, evidence)  # nothing left to beat it
+        options.append((fit(entries), 1, builtin, entries, evidence))
+    if page.tree is not None and not _is_post(page, url):
+        learned = learn(page.tree, url, feed, fetched_at)
     else:
-        name, next_profile = profile.name, profile
-        document = page.document(fast=fast_path_supports(profile))
-        entries = tuple(
-            entry
-            for block in select(document, profile.item)
-            if (entry := extract_entry(block, profile, url, fetched_at)) is not None
-        )
+        learned = None
+    if learned is not None:
+        entries = _profile_entries(page, url, learned.profile, fetched_at)
+        options.append((fit(entries), 0, learned.profile, entries, learned.evidence))
+    if options:
+        score, _, profile, entries, evidence = max(options, key=lambda o: o[:2])
+        if builtin is not None and profile is builtin:
+            return _finish(page, url, profile, entries, evidence)
+        generic = _generic_or_none(page, url, fetched_at) if _may_lose(page, entries) else None
+        if generic is not None and _generic_wins(generic, entries, score):
+            return generic
+        return _finish(page, url, profile, entries, evidence)
+    return _generic(page, url, fetched_at)
+
+
+STRUCTURED_MARKS = ("ld+json", "itemscope", "h-entry")
+FEW_ENTRIES = 5
+
+
+def _may_lose(page: PageTrees, learned: Sequence[Entry]) -> bool:
+    """Whether the generic extractor (a BeautifulSoup tree, several times a learned
+    profile's cost) may read the page better: only where the page carries structured
+    data, or the learned profile found few entries."""
+    return len(learned) < FEW_ENTRIES or any(mark in page.html for mark in STRUCTURED_MARKS)
+
+
+def _generic_wins(generic: ParsedPage, learned: Sequence[Entry], score: int) -> bool:
+    """Whether the generic extractor reads the page better than the learned profile:
+    structured data on the page when it fills more fields, else only when it finds
+    more posts and more fields. Its block-by-block first matches fill more cells than
+    a learned column (a "Tags: x" line read as an excerpt) without reading them better,
+    so filling more fields alone is no reason; and a tie goes to the learned profile,
+    which reads the pages after it through the fast path."""
+    found = fit(generic.entries)
+    if generic.profile in STRUCTURED:
+        return found > score
+    return len(generic.entries) > len(learned) and found > score
+
+
+def _is_post(page: PageTrees, url: str) -> bool:
+    if "ld+json" not in page.html:  # no JSON-LD: no BeautifulSoup tree either
+        return False
+    from .generic import is_post_page
+
+    return is_post_page(page.soup, url)
+
+
+def fit(entries: Sequence[Entry]) -> int:
+    """How well a profile reads a page: the fields it fills, over all entries."""
+    return sum(1 for entry in entries for name in ENTRY_FIELDS if getattr(entry, name))
+
+
+def _generic_or_none(page: PageTrees, url: str, fetched_at: datetime | None) -> ParsedPage | None:
+    try:
+        return _generic(page, url, fetched_at)
+    except NoEntriesError:
+        return None
+
+
+def parse_generic(html: str, url: str, fetched_at: datetime | None = None) -> ParsedPage:
+    """A page read by the generic extractor alone: the pages of a walk whose first page
+    it read (so that every page of the walk is read the same way)."""
+    return _generic(PageTrees(html), url, fetched_at)
+
+
+def _generic(page: PageTrees, url: str, fetched_at: datetime | None) -> ParsedPage:
+    from .generic import extract_generic  # only for sites no profile reads
+
+    name, found = extract_generic(page.soup, url, fetched_at)
+    evidence = dict.fromkeys(ENTRY_FIELDS, "structured data" if "json" in name else "generic")
+    return _finish(page, url, GENERIC_NEXT, tuple(found), evidence, name=name)
+
+
+def _finish(
+    page: PageTrees,
+    url: str,
+    profile: Profile,
+    entries: tuple[Entry, ...],
+    evidence: Mapping[str, str] | None = None,
+    *,
+    name: str | None = None,
+) -> ParsedPage:
+    name = name or profile.name
     if not entries:
         raise NoEntriesError(url, name)
+    document = page.document(fast=fast_path_supports(profile))
     # The walk follows the first candidate it accepts (same host, not yet walked), so
     # only the best tier that has candidates is read: the profile's own link, else
     # rel=next, else link text. The later tiers' passes over the page are skipped.
-    tiers = next_page_tiers(document, url, next_profile)
+    tiers = next_page_tiers(document, url, profile)
     next_urls = next((tuple(urls) for urls in tiers if urls), ())
-    return ParsedPage(name, entries, next_urls)
+    used = None if profile is GENERIC_NEXT else profile
+    return ParsedPage(name, entries, next_urls, used, dict(evidence or {}))
 
 
 if TYPE_CHECKING:
@@ -126,8 +250,8 @@ def fast_path_supports(profile: Profile) -> bool:
     ``scraper.select``); when one does not, the page is read with BeautifulSoup and
     soupsieve instead. (The signature is for detection, which checks it on its own.)"""
     selectors: list[str] = []
-    for field in (*SELECTOR_FIELDS, "excerpt_exclude"):
-        value = getattr(profile, field)
+    for name in (*SELECTOR_FIELDS, "excerpt_exclude"):
+        value = getattr(profile, name)
         selectors.extend([value] if isinstance(value, str) else value)
     return all(compile_selector(selector) is not None for selector in selectors)
 
@@ -155,32 +279,6 @@ def detect_profile(page: PageTrees) -> Profile | None:
     return None
 
 
-def extract_entry(
-    block: Tag | LxmlElement, profile: Profile, page_url: str, fetched_at: datetime | None = None
-) -> Entry | None:
-    """One entry block to an ``Entry``; None for a block with neither title nor link."""
-    title = clean_text(_first(block, profile.title))
-    link = _first(block, profile.url)
-    href = link.get("href") if link is not None else None
-    url = absolute_http_url(href if isinstance(href, str) else None, page_url)
-    if not title and not url:
-        return None
-    author = _author(_first(block, profile.author))
-    if author and profile.author_exclude and re.search(profile.author_exclude, author, re.I):
-        author = None
-    return Entry(
-        title=title,
-        url=url,
-        date=extract_date(
-            _first(block, profile.date), fetched_at=fetched_at, date_format=profile.date_format
-        ),
-        author=author,
-        excerpt=clean_excerpt(
-            _first(block, profile.excerpt), title=title, exclude=profile.excerpt_exclude
-        ),
-    )
-
-
 def next_page_tiers(document: Document, page_url: str, profile: Profile) -> Iterator[list[str]]:
     """Candidate next-page URLs, tier by tier, best first: the profile's link (it knows
     the theme: MkDocs, say, points rel=next at the next page of the *site*), rel=next,
@@ -204,48 +302,9 @@ def next_page_tiers(document: Document, page_url: str, profile: Profile) -> Iter
 
 
 def _reads_as_next(link: Tag | LxmlElement) -> bool:
+    """A short label that says "next" or "older": a post titled "Tips for your next
+    event" is no pagination link."""
     label = clean_text(link) or str(link.get("aria-label") or "")
-    return bool(label) and bool(NEXT_TEXT.search(label)) and not PREV_TEXT.search(label)
-
-
-def _author(element: Tag | LxmlElement | None) -> str | None:
-    """The author's name as text, else as the alt text of an avatar (MkDocs Material
-    shows authors only as pictures; the alt text is their accessible name)."""
-    if element is None:
-        return None
-    if text := clean_text(element):
-        return text
-    alt = _avatar_alt(element)
-    return _markup_text(alt) if isinstance(alt, str) and alt.strip() else None
-
-
-def _avatar_alt(element: Tag | LxmlElement) -> Any:
-    """The alt text of ``element`` if it is an image, else of the first image inside
-    it that has one (even empty)."""
-    if is_lxml(element):
-        if element.tag == "img":
-            return element.get("alt")
-        images = element.iterdescendants("img")
-        return next((img.get("alt") for img in images if "alt" in img.attrib), None)
-    from bs4.element import Tag
-
-    avatar = element if element.name == "img" else element.find("img", alt=True)
-    return avatar.get("alt") if isinstance(avatar, Tag) else None
-
-
-def _markup_text(markup: str) -> str | None:
-    """The visible text of ``markup`` read as a page of its own: what
-    ``clean_text(BeautifulSoup(markup, "lxml"))`` gives, without building the soup."""
-    tree, _ = parse_html(markup)
-    if tree is None:
-        return None
-    roots = [tree.getroot(), *tree.getroot().itersiblings()]
-    return normalise_text("".join(s for root in roots for s in lxml_visible_strings(root)))
-
-
-def _first(block: Tag | LxmlElement, selectors: Sequence[str]) -> Any | None:
-    for selector in selectors:
-        found = select_one(block, selector)
-        if found is not None:
-            return found
-    return None
+    if not label or len(label.split()) > MAX_NEXT_WORDS:
+        return False
+    return bool(NEXT_TEXT.search(label)) and not PREV_TEXT.search(label)

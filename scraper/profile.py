@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from .errors import UnknownProfileError
@@ -41,6 +42,16 @@ class Profile:
     date_format: str | None = None  # strptime format for visible dates, when known
     generator: str | None = None  # regex on <meta name="generator"> for detection
     signature: str = ""  # selector present on this engine's listing pages
+    # Every element the first matching author selector finds is a name (joined with
+    # ", " in page order), and "by …" bylines are cut to the name: learned profiles.
+    author_join: bool = False
+    # Every element the first matching excerpt selector finds is read, joined with a
+    # space: a summary of several paragraphs (learned profiles).
+    excerpt_join: bool = False
+    # Each item (a heading) and the siblings after it, up to the next item, are one
+    # entry block: posts printed one after another into a shared element (learned
+    # profiles; lxml trees only, see scraper.runs).
+    item_run: bool = False
 
     def __post_init__(self) -> None:
         if self.author_exclude:
@@ -89,6 +100,30 @@ def load_profile(text: str, origin: str) -> Profile:
         raise ValueError(f"{origin}: {exc}") from None
 
 
+def profile_toml(profile: Profile) -> str:
+    """The profile as TOML in the form of ``scraper/profiles/*.toml`` (what
+    ``load_profile`` reads back): fields left at their defaults are left out."""
+    lines = []
+    for field in dataclasses.fields(Profile):
+        value = getattr(profile, field.name)
+        if value == field.default or value is None:
+            continue
+        if isinstance(value, tuple):
+            items = ", ".join(_toml_string(v) for v in value)
+            lines.append(f"{field.name} = [{items}]")
+        elif isinstance(value, bool):
+            lines.append(f"{field.name} = {'true' if value else 'false'}")
+        else:
+            lines.append(f"{field.name} = {_toml_string(str(value))}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
 def _load_builtin() -> dict[str, Profile]:
     profiles = {}
     for entry in sorted(files("scraper").joinpath("profiles").iterdir(), key=lambda e: e.name):
@@ -99,6 +134,22 @@ def _load_builtin() -> dict[str, Profile]:
 
 
 PROFILES: dict[str, Profile] = _load_builtin()
+
+
+def resolve_profile(spec: str) -> Profile:
+    """A built-in profile by name, or a TOML profile file by path (one that ``probe
+    --save-profile`` wrote, edited or not); ``UnknownProfileError`` naming the problem."""
+    if spec in PROFILES:
+        return PROFILES[spec]
+    path = Path(spec).expanduser()
+    if not spec.endswith(".toml") and not path.is_file():
+        return get_profile(spec)  # an unknown name: the error lists the known ones
+    try:
+        return load_profile(path.read_text("utf-8"), spec)
+    except OSError as exc:
+        raise UnknownProfileError(f"cannot read profile file {spec}: {exc.strerror}") from None
+    except ValueError as exc:  # a TOML error, an unknown key, a missing one
+        raise UnknownProfileError(f"not a usable profile: {exc}") from None
 
 
 def get_profile(name: str) -> Profile:

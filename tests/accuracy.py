@@ -1,12 +1,14 @@
 """Extraction accuracy per engine fixture, against hand-written goldens, with a gate.
 
-    python -m tests.accuracy            # the table; exit 1 if any figure is below its floor
+    python -m tests.accuracy            # the tables; exit 1 if any figure is below its floor
 
 Each ``fixtures/engines/<engine>/expected.json`` names the page, the URL it is parsed
 as, the profile detection must pick, and the entries a reader sees on it. Floors are
 pinned in ``fixtures/engines/floors.json``: raise them as extraction improves, never
 lower one to get a green run. Goldens are written by hand from the page, never
-generated from the parser's output.
+generated from the parser's output. The real pages of ``../shared/reference/engines/``
+are scored too when that folder is present (``tests/reference.py``), against the floors
+in ``fixtures/reference-floors.json``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from scraper.errors import ScraperError
 from scraper.parse import parse_page
 from scraper.records import ENTRY_FIELDS
+
+from . import reference
 
 ENGINES = Path(__file__).resolve().parents[1] / "fixtures" / "engines"
 FIELDS = ENTRY_FIELDS
@@ -105,8 +109,17 @@ def table(results: list[Score]) -> str:
 
 def main() -> int:
     results = scores()
+    print("Fixtures (fixtures/engines/):\n")
     print(table(results))
     problems = below_floor(results)
+    print()
+    if reference.available():
+        real = reference.scores()
+        print(f"Real pages ({reference.REFERENCE}):\n")
+        print(reference.table(real))
+        problems += reference.below_floor(real)
+    else:
+        print(f"Real pages: skipped, {reference.REFERENCE} is absent.")
     for problem in problems:
         print(f"BELOW FLOOR: {problem}", file=sys.stderr)
     return 1 if problems else 0

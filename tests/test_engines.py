@@ -10,6 +10,7 @@ import pytest
 
 from scraper.parse import parse_page
 
+from . import reference
 from .accuracy import ENGINES, below_floor, load, scores
 
 ENGINE_DIRS = sorted(d for d in ENGINES.iterdir() if (d / "expected.json").is_file())
@@ -43,3 +44,10 @@ def test_every_engine_the_readme_promises_has_a_fixture():
         "docusaurus",
         "eleventy",
     } <= engines
+
+
+@pytest.mark.skipif(not reference.available(), reason="../shared/reference/engines/ is absent")
+def test_real_reference_pages_stay_at_or_above_their_floors():
+    results = reference.scores()
+    assert len(results) >= 10
+    assert reference.below_floor(results) == []

@@ -27,6 +27,7 @@ from bs4.element import Tag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import scraper.entry as entry_module
 import scraper.parse as parse_module
 from scraper.dates import extract_date
 from scraper.errors import NoEntriesError, ScraperError
@@ -342,7 +343,7 @@ def test_text_and_dates_read_every_element_as_beautifulsoup_does(text):
             theirs, title="Ann", exclude=["b", ".more-link"]
         )
         assert extract_date(ours, fetched_at=FETCHED) == extract_date(theirs, fetched_at=FETCHED)
-        assert parse_module._author(ours) == parse_module._author(theirs)
+        assert entry_module._author(ours) == entry_module._author(theirs)
 
 
 @GENERATED
@@ -350,7 +351,7 @@ def test_text_and_dates_read_every_element_as_beautifulsoup_does(text):
 def test_markup_in_an_alt_text_reads_as_beautifulsoup_reads_it(alt):
     expected = clean_text(soup_of(alt)) if alt.strip() else None
     assert (
-        parse_module._author(select_one(tree_of(f'<p><img alt="{html_lib.escape(alt)}">'), "p"))
+        entry_module._author(select_one(tree_of(f'<p><img alt="{html_lib.escape(alt)}">'), "p"))
         == expected
     )
 
