@@ -93,7 +93,7 @@ def test_internal_tables_are_hidden_from_the_database_page(site):
     assert not hidden & {"posts", "runs", "sightings"}
     page = site.html(f"/{site.db}")
     shown = re.findall(r'<div class="db-table">\s*<h3><a href="[^"]*">([^<]+)</a>', page)
-    assert shown == ["posts", "runs", "sightings"]
+    assert shown == ["learned_profiles", "posts", "runs", "sightings"]
 
 
 def test_current_posts_shows_rows_with_short_column_descriptions(site):
