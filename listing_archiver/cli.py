@@ -9,52 +9,31 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
-from sqlite_utils import Database
 
-from archive.errors import ArchiveBusy, ArchiveUnusable, ExportPathError, ExportWriteError
-from archive.export import FORMATS, export_posts, write_to_path
 from archive.lock import archive_lock
-from archive.opening import open_reader, open_writer, upgrade_archive
+from archive.opening import open_writer
 from archive.store import mark_interrupted
 from scraper.cancel import Cancellation
-from scraper.errors import InvalidURL, ScraperError
+from scraper.errors import ScraperError
 from scraper.fetch import FetchSettings
-from scraper.paginate import check_start_url
 from scraper.profile import PROFILES, resolve_profile
 from scraper.urls import host_key, redact_text
 
 from . import __version__
+from .archive_commands import COMMANDS
+from .command_errors import EXIT_FAILED, ConfigProblem, archive_errors, check_url
 from .interrupts import exit_interrupted, handling_interrupts
-from .output import write_to_stdout
 from .report import as_json, as_text, is_newsworthy, live_progress
 from .runner import DEFAULT_JOBS, RunOptions, run_sources
 from .sources import ConfigError, Source, load_sources
 from .writer import SerialWriter
 
 DEFAULTS = FetchSettings()
-EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
-
-
-# The DB argument of the commands that read an archive: it must exist already.
-existing_archive = click.argument(
-    "db_path", metavar="DB", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
-
-
-class ConfigProblem(click.ClickException):
-    exit_code = EXIT_USAGE
-
-
-class ArchiveProblem(click.ClickException):
-    """The archive cannot be used as asked (not one, read-only, too old or new): exit 2."""
-
-    exit_code = EXIT_USAGE
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -176,7 +155,7 @@ def scrape(
     another page, or in a later run) only updates last_seen and times_seen. By default
     the walk stops at the first page whose posts are all archived already.
     """
-    _check_url(url)
+    check_url(url)
     source = Source(
         name=source_name or host_key(url),
         url=url,
@@ -226,31 +205,25 @@ def _execute(
 ) -> None:
     cancel = Cancellation()
     with handling_interrupts(cancel) as interrupts:
-        try:
-            with archive_lock(db_path, wait):
-                db = open_writer(str(db_path))  # a refusal passes archive_lock, which tidies up
-                try:
-                    mark_interrupted(db)
-                    show_progress = sys.stderr.isatty() and not (quiet or as_json_output)
-                    interrupts.graceful = True  # from here a signal stops the walks cleanly
-                    with live_progress(sys.stderr, show_progress) as on_page:
-                        reports = run_sources(
-                            SerialWriter(db),
-                            sources,
-                            jobs=jobs,
-                            options=RunOptions(
-                                full=full, obey_robots=not ignore_robots, accept_drift=accept_drift
-                            ),
-                            on_page=on_page,
-                            cancel=cancel,
-                        )
-                finally:
-                    db.close()
-        except ArchiveBusy as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(EXIT_BUSY)
-        except ArchiveUnusable as exc:
-            raise ArchiveProblem(str(exc)) from None
+        with archive_errors(), archive_lock(db_path, wait):
+            db = open_writer(str(db_path))  # a refusal passes archive_lock, which tidies up
+            try:
+                mark_interrupted(db)
+                show_progress = sys.stderr.isatty() and not (quiet or as_json_output)
+                interrupts.graceful = True  # from here a signal stops the walks cleanly
+                with live_progress(sys.stderr, show_progress) as on_page:
+                    reports = run_sources(
+                        SerialWriter(db),
+                        sources,
+                        jobs=jobs,
+                        options=RunOptions(
+                            full=full, obey_robots=not ignore_robots, accept_drift=accept_drift
+                        ),
+                        on_page=on_page,
+                        cancel=cancel,
+                    )
+            finally:
+                db.close()
         if as_json_output:
             click.echo(as_json(reports))
         elif not quiet or is_newsworthy(reports):
@@ -308,7 +281,7 @@ def probe(
     archived. Exits 1 when the page cannot be fetched or holds no entries."""
     from . import probe as probing
 
-    _check_url(url)
+    check_url(url)
     try:
         chosen = resolve_profile(profile) if profile else None
     except ScraperError as exc:
@@ -327,84 +300,6 @@ def probe(
         from rich.console import Console
 
         probing.show(result, Console(soft_wrap=False), explain=explain)
-
-
-@cli.command()
-@existing_archive
-@click.argument("url")
-def history(db_path: Path, url: str) -> None:
-    """Show every version of the post at URL, oldest first, and what changed.
-
-    URL may be written as the site links it: tracking parameters, a trailing slash
-    or a #fragment do not matter. Exits 1 when the archive has no such post.
-    """
-    from archive.history import find_post_key, format_history, post_history
-
-    with closing(_read(db_path)) as db:
-        key = find_post_key(db, url)
-        if key is None:
-            raise click.ClickException(f"{db_path} has no post at {url}")
-        click.echo(format_history(key, post_history(db, key)))
-
-
-@cli.command()
-@existing_archive
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="csv",
-    show_default=True,
-    help="csv, json (one array), ndjson (one object a line) or atom (a feed).",
-)
-@click.option("--source", help="Only this source's posts.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="File to write (a regular file is replaced atomically; a symlink is written "
-    "through, a FIFO or device in place; - is standard output).  [default: standard output]",
-)
-def export(db_path: Path, fmt: str, source: str | None, output: str | None) -> None:
-    """Export the archive's current posts (one row per post, its newest version),
-    newest first. The Atom feed turns any listing into a feed."""
-    with closing(_read(db_path)) as db:
-
-        def write(out: TextIO) -> int:
-            return export_posts(db, fmt, out, source=source)
-
-        try:
-            if output is None or output == "-":
-                write_to_stdout(write)
-                return
-            count = write_to_path(Path(output), write)
-        except ExportPathError as exc:  # no such folder, a read-only one: fix the command
-            raise ConfigProblem(str(exc)) from None
-        except ExportWriteError as exc:  # a full disk, a reader gone: this export failed
-            raise click.ClickException(str(exc)) from None
-        click.echo(f"{count} posts written to {output}", err=True)
-
-
-@cli.command()
-@existing_archive
-@click.option(
-    "--port",
-    type=click.IntRange(1, 65535),
-    default=8001,
-    show_default=True,
-    help="Port to listen on (127.0.0.1 only).",
-)
-def serve(db_path: Path, port: int) -> None:
-    """Browse the archive in Datasette on 127.0.0.1, with titles, descriptions,
-    facets, full-text search and canned queries set up."""
-    from .serve import DatasetteMissing
-    from .serve import serve as run_datasette
-
-    _read(db_path).close()  # a foreign, damaged or outdated file: one line, not Datasette's
-    try:
-        sys.exit(run_datasette(db_path, port))
-    except DatasetteMissing as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -427,63 +322,18 @@ def demo(db_path: Path, force: bool) -> None:
     """
     from .demo import run_demo
 
-    with _archive_errors():
+    with archive_errors():
         run_demo(db_path, click.echo, force=force)
-
-
-@cli.command()
-@existing_archive
-@click.option(
-    "--wait",
-    type=click.FloatRange(min=0),
-    default=0,
-    show_default=True,
-    help="Seconds to wait for a run on the archive to finish.",
-)
-def upgrade(db_path: Path, wait: float) -> None:
-    """Apply the migrations an archive made by an older listing-archiver lacks, so that
-    export and history can read it (scrape and run upgrade on first open too).
-    Nothing is changed on an archive that is up to date."""
-    with _archive_errors(), archive_lock(db_path, wait):
-        applied = upgrade_archive(str(db_path))
-    if applied:
-        click.echo(f"{db_path}: applied {len(applied)} migrations: {', '.join(applied)}")
-    else:
-        click.echo(f"{db_path} is up to date: nothing to apply")
-
-
-def _check_url(url: str) -> None:
-    """A malformed URL is a usage error: one line naming it, exit 2, nothing opened."""
-    try:
-        check_start_url(url)
-    except InvalidURL as exc:
-        raise ConfigProblem(str(exc)) from None
-
-
-def _read(path: Path) -> Database:
-    """The archive opened read-only for a reader; a refusal is one line, exit 2."""
-    try:
-        return open_reader(str(path))
-    except ArchiveUnusable as exc:
-        raise ArchiveProblem(str(exc)) from None
-
-
-@contextmanager
-def _archive_errors() -> Iterator[None]:
-    """The archive's refusals as one line: exit 3 when busy, 2 when it cannot be used."""
-    try:
-        yield
-    except ArchiveBusy as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_BUSY)
-    except ArchiveUnusable as exc:
-        raise ArchiveProblem(str(exc)) from None
 
 
 def _redact_log_record(record: logging.LogRecord) -> bool:
     """Keep credentials and tokens in URLs out of every log line, ours or a library's."""
     record.msg, record.args = redact_text(record.getMessage()), None
     return True
+
+
+for command in COMMANDS:  # history, export, serve, upgrade
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -1,0 +1,126 @@
+"""The commands that read an archive (``history``, ``export``, ``serve``) or upgrade it:
+they never walk a site, and readers open the archive read-only (``archive.opening``)."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import closing
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from archive.errors import ExportPathError, ExportWriteError
+from archive.export import FORMATS, export_posts, write_to_path
+from archive.lock import archive_lock
+from archive.opening import upgrade_archive
+
+from .command_errors import (
+    ConfigProblem,
+    archive_errors,
+    existing_archive,
+    read_archive,
+)
+from .output import write_to_stdout
+
+
+@click.command()
+@existing_archive
+@click.argument("url")
+def history(db_path: Path, url: str) -> None:
+    """Show every version of the post at URL, oldest first, and what changed.
+
+    URL may be written as the site links it: tracking parameters, a trailing slash
+    or a #fragment do not matter. Exits 1 when the archive has no such post.
+    """
+    from archive.history import find_post_key, format_history, post_history
+
+    with closing(read_archive(db_path)) as db:
+        key = find_post_key(db, url)
+        if key is None:
+            raise click.ClickException(f"{db_path} has no post at {url}")
+        click.echo(format_history(key, post_history(db, key)))
+
+
+@click.command()
+@existing_archive
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv, json (one array), ndjson (one object a line) or atom (a feed).",
+)
+@click.option("--source", help="Only this source's posts.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write (a regular file is replaced atomically; a symlink is written "
+    "through, a FIFO or device in place; - is standard output).  [default: standard output]",
+)
+def export(db_path: Path, fmt: str, source: str | None, output: str | None) -> None:
+    """Export the archive's current posts (one row per post, its newest version),
+    newest first. The Atom feed turns any listing into a feed."""
+    with closing(read_archive(db_path)) as db:
+
+        def write(out: TextIO) -> int:
+            return export_posts(db, fmt, out, source=source)
+
+        try:
+            if output is None or output == "-":
+                write_to_stdout(write)
+                return
+            count = write_to_path(Path(output), write)
+        except ExportPathError as exc:  # no such folder, a read-only one: fix the command
+            raise ConfigProblem(str(exc)) from None
+        except ExportWriteError as exc:  # a full disk, a reader gone: this export failed
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{count} posts written to {output}", err=True)
+
+
+@click.command()
+@existing_archive
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8001,
+    show_default=True,
+    help="Port to listen on (127.0.0.1 only).",
+)
+def serve(db_path: Path, port: int) -> None:
+    """Browse the archive in Datasette on 127.0.0.1, with titles, descriptions,
+    facets, full-text search and canned queries set up."""
+    from .serve import DatasetteMissing
+    from .serve import serve as run_datasette
+
+    read_archive(db_path).close()  # a foreign, damaged or outdated file: one line, not Datasette's
+    try:
+        sys.exit(run_datasette(db_path, port))
+    except DatasetteMissing as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command()
+@existing_archive
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait for a run on the archive to finish.",
+)
+def upgrade(db_path: Path, wait: float) -> None:
+    """Apply the migrations an archive made by an older listing-archiver lacks, so that
+    export and history can read it (scrape and run upgrade on first open too).
+    Nothing is changed on an archive that is up to date."""
+    with archive_errors(), archive_lock(db_path, wait):
+        applied = upgrade_archive(str(db_path))
+    if applied:
+        click.echo(f"{db_path}: applied {len(applied)} migrations: {', '.join(applied)}")
+    else:
+        click.echo(f"{db_path} is up to date: nothing to apply")
+
+
+COMMANDS = (history, export, serve, upgrade)
