@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from .checkpoint import WAL_AUTOCHECKPOINT
 from .errors import ArchiveInaccessible, ArchiveTooNew, ArchiveTooOld, NotAnArchive
 from .schema import migrations
 
@@ -260,7 +261,8 @@ def _open_for_writing(path: str) -> Database:
         db.execute("pragma synchronous = normal")
         # Checkpoint (copy the WAL into the database, with a sync) every ~40 MB rather than
         # every 4 MB: a long walk commits a page at a time, and each checkpoint costs a sync.
-        db.execute("pragma wal_autocheckpoint = 10000")
+        # During a run, checkpoints leave the commits altogether (archive.checkpoint).
+        db.execute(f"pragma wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
         # Statement journals and the like in memory, not in a temporary file made and
         # deleted per page (a page's statements need a few KB at most).
         db.execute("pragma temp_store = memory")

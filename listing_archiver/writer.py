@@ -15,6 +15,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
+from archive.checkpoint import background_checkpoints
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -60,19 +62,24 @@ class SerialWriter:
         return future
 
     def serve(self, done: Callable[[], bool], poll: float = 0.05) -> None:
-        """On the owning thread: run queued calls until ``done()`` and the queue is empty."""
+        """On the owning thread: run queued calls until ``done()`` and the queue is empty.
+        Meanwhile WAL checkpoints run on their own thread, not in a page's commit."""
         try:
-            while not (done() and self._calls.empty()):
-                try:
-                    fn, args, kwargs, future = self._calls.get(timeout=poll)
-                except queue.Empty:
-                    continue
-                try:
-                    future.set_result(fn(self.db, *args, **kwargs))
-                except BaseException as exc:  # the worker re-raises it
-                    future.set_exception(exc)
+            with background_checkpoints(self.db):
+                self._serve(done, poll)
         finally:
             self._close()
+
+    def _serve(self, done: Callable[[], bool], poll: float) -> None:
+        while not (done() and self._calls.empty()):
+            try:
+                fn, args, kwargs, future = self._calls.get(timeout=poll)
+            except queue.Empty:
+                continue
+            try:
+                future.set_result(fn(self.db, *args, **kwargs))
+            except BaseException as exc:  # the worker re-raises it
+                future.set_exception(exc)
 
     def _close(self) -> None:
         self._closed = True
