@@ -15,8 +15,6 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
-from archive.checkpoint import background_checkpoints
-
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -62,24 +60,19 @@ class SerialWriter:
         return future
 
     def serve(self, done: Callable[[], bool], poll: float = 0.05) -> None:
-        """On the owning thread: run queued calls until ``done()`` and the queue is empty.
-        Meanwhile WAL checkpoints run on their own thread, not in a page's commit."""
+        """On the owning thread: run queued calls until ``done()`` and the queue is empty."""
         try:
-            with background_checkpoints(self.db):
-                self._serve(done, poll)
+            while not (done() and self._calls.empty()):
+                try:
+                    fn, args, kwargs, future = self._calls.get(timeout=poll)
+                except queue.Empty:
+                    continue
+                try:
+                    future.set_result(fn(self.db, *args, **kwargs))
+                except BaseException as exc:  # the worker re-raises it
+                    future.set_exception(exc)
         finally:
             self._close()
-
-    def _serve(self, done: Callable[[], bool], poll: float) -> None:
-        while not (done() and self._calls.empty()):
-            try:
-                fn, args, kwargs, future = self._calls.get(timeout=poll)
-            except queue.Empty:
-                continue
-            try:
-                future.set_result(fn(self.db, *args, **kwargs))
-            except BaseException as exc:  # the worker re-raises it
-                future.set_exception(exc)
 
     def _close(self) -> None:
         self._closed = True
