@@ -376,6 +376,7 @@ def _row(
         "url": entry.url,
         "title": entry.title,
         "date": entry.date,
+        "year": None if entry.date is None else entry.date[:4],  # as m006: substr(date, 1, 4)
         "author": entry.author,
         "excerpt": entry.excerpt,
         "source": source,

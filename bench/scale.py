@@ -38,6 +38,7 @@ from scraper.records import Entry
 from .scale_build import COMMON_WORD, SIZES, archive_path, build, source_name
 
 ROUNDS = 5
+RATIO_TARGET = -1.0  # a figure whose target is its ratio to the smallest archive (≤ 1.2×)
 WRITE_PAGES = 1_000  # pages written on each archive's copy for the write figures
 STARTUP_TIMEOUT = 60.0
 
@@ -189,7 +190,7 @@ def writes(db_path: Path) -> dict[str, tuple[float, float]]:
         finally:
             db.close()
     return {
-        "save a page of 10 new posts (median)": (statistics.median(times), 300),
+        "save a page of 10 new posts (median)": (statistics.median(times), RATIO_TARGET),
         "slowest single page write": (max(times), 100),
     }
 
@@ -282,6 +283,8 @@ SCALE_END = "<!-- bench-scale:end -->"
 
 
 def _ms(seconds: float) -> str:
+    if seconds < 0.001:
+        return f"{seconds * 1_000_000:,.0f} µs"
     return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
@@ -295,8 +298,14 @@ def table(figures: list[Figure], sizes: list[str], notes: list[str]) -> str:
     for figure in figures:
         cells = " | ".join(_ms(figure.seconds[size]) for size in sizes)
         ratio = figure.seconds[sizes[-1]] / figure.seconds[sizes[0]]
-        target = f"≤ {figure.target_ms:g} ms"
-        result = "holds" if figure.seconds[sizes[-1]] * 1000 <= figure.target_ms else "**misses**"
+        if figure.target_ms == RATIO_TARGET:  # the write cost: a ratio to the smallest
+            target, holds = f"≤ 1.2× {sizes[0]}", ratio <= 1.2
+        else:
+            target, holds = (
+                f"≤ {figure.target_ms:g} ms",
+                figure.seconds[sizes[-1]] * 1000 <= figure.target_ms,
+            )
+        result = "holds" if holds else "**misses**"
         lines.append(f"| {figure.name} | {cells} | {ratio:.2f}× | {target} | {result} |")
     return "\n".join([*lines, "", *(f"- {note}" for note in notes)])
 

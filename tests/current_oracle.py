@@ -5,6 +5,11 @@ full-text index that follows it, must always say exactly what this computed."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
+
+from sqlite_utils import Database
+
+from archive.current import refresh_current
 
 OLD_VIEW = """
 select
@@ -42,3 +47,14 @@ def assert_current_is_what_the_old_view_computed(conn: sqlite3.Connection) -> in
     }
     assert indexed == with_text
     return len(expected)
+
+
+def insert_versions(db: Database, rows: Iterable[dict[str, object]]) -> None:
+    """Insert hand-made ``posts`` rows as the writer would store them: ``year`` filled,
+    and the current version of each post flagged, in one transaction."""
+    rows = [
+        {"year": None if row.get("date") is None else str(row["date"])[:4]} | row for row in rows
+    ]
+    with db.atomic():
+        db.table("posts").insert_all(rows)
+        refresh_current(db, [str(row["post_key"]) for row in rows])

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from archive.current import refresh_current
 from archive.identity import post_key
 from archive.schema import open_archive
 from listing_archiver import serve as serve_module
@@ -28,6 +27,7 @@ from listing_archiver.serve import (
     serve,
 )
 
+from .current_oracle import insert_versions
 from .datasette_process import datasette_process
 
 STARTUP_TIMEOUT = 20.0
@@ -116,9 +116,7 @@ def build_archive(path: Path) -> Path:
             }
             for run_id, source, started in RUNS
         )
-        db.table("posts").insert_all(POSTS.values())
-        with db.atomic():  # what the writer does in the transaction of each page
-            refresh_current(db, [post["post_key"] for post in POSTS.values()])
+        insert_versions(db, POSTS.values())
     finally:
         db.close()
     return path
@@ -281,9 +279,7 @@ def test_a_post_written_while_datasette_runs_is_searchable_without_restart(tmp_p
                 "beta", B + "late", "Late arrival", "2024-02-02", "Dee",
                 "A narwhal surfaces.", 4, 4,
             )  # fmt: skip
-            with db.atomic():
-                db.table("posts").insert(late)
-                refresh_current(db, [late["post_key"]])
+            insert_versions(db, [late])
         finally:
             db.close()
         assert titles(ds.rows("current_posts", _search="narwhal")) == ["Late arrival"]
