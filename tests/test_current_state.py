@@ -139,3 +139,27 @@ def test_provenance_answers_first_seen_where_last_seen_times_seen_and_quiet_runs
     result = CliRunner().invoke(cli, ["history", str(db_path), site.url("/post/adafactor/")])
     assert result.exit_code == 0, result.output
     assert "in 3 runs" in result.output and "found on page 2, position 4" in result.output
+
+
+def stored_bytes_outside_runs(db_path: Path) -> int:
+    """Bytes of row and index content (dbstat's payload) in every table but ``runs``."""
+    with sqlite3.connect(db_path) as conn:
+        return int(
+            conn.execute(
+                "select sum(payload) from dbstat where name not like 'runs%'"
+                " and name not in ('sqlite_schema', '_sqlite_migrations')"
+            ).fetchone()[0]
+        )
+
+
+@pytest.mark.parametrize("args", [(), ("--full",)], ids=["304", "200 unchanged"])
+def test_an_unchanged_run_adds_its_runs_row_and_almost_nothing_else(server, db_path, args):
+    serve_listing(server, [f"Post {i}" for i in range(25, 0, -1)])
+    scrape(server.url("/"), db_path, *args)
+    before = stored_bytes_outside_runs(db_path)
+    scrape(server.url("/"), db_path, *args)
+    scrape(server.url("/"), db_path, *args)
+    assert stored_bytes_outside_runs(db_path) - before <= 100  # counters move in place
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("select count(*) from runs").fetchone()[0] == 3
+        assert conn.execute("select max(times_seen) from posts").fetchone()[0] == 3
