@@ -1,4 +1,6 @@
 """``python -m bench [--quick] [--rounds N] [--write-readme]``: measure and print the table.
+``python -m bench --scale [--write-readme]``: the archive at 10k, 100k and 1M posts
+(``bench.scale``; needs the ``datasette`` extra, not Scrapy).
 
 Run it from the project root in a virtual environment with the ``bench`` extra
 (``pip install -e '.[bench]'``): the tool and Scrapy are started with this interpreter,
@@ -80,9 +82,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def scale_main(*, write: bool, readme: Path) -> int:
     """``--scale``: the table of bench.scale, printed, and written into the README."""
+    from listing_archiver.serve import INSTALL_HINT, datasette_available
+
     from .scale import run_scale, table, write_scale_readme
     from .scale_build import CACHE, SIZES
 
+    if not datasette_available():
+        progress(f"Datasette is not installed here: {INSTALL_HINT}")
+        return 2
     start = time.perf_counter()
     sizes = list(SIZES)
     try:
