@@ -33,13 +33,15 @@ class Version:
 def find_post_key(db: Database, url: str) -> str | None:
     """The post_key for ``url``, as given or as first archived (tracking parameters,
     trailing slash and the like do not matter)."""
-    for candidate in (canonical_url(url), url):
-        row = db.execute(
-            "select post_key from posts where post_key = ? or url = ? limit 1",
-            [candidate, candidate],
-        ).fetchone()
-        if row:
-            return str(row[0])
+    candidates = (canonical_url(url), url)
+    # post_key first, from its index; the URL as first archived (not indexed: a scan)
+    # only when neither names a post, so a post's history costs a lookup, not a scan.
+    for column in ("post_key", "url"):
+        for candidate in candidates:
+            sql = f"select post_key from posts where {column} = ? limit 1"
+            row = db.execute(sql, [candidate]).fetchone()
+            if row:
+                return str(row[0])
     return None
 
 

@@ -192,6 +192,37 @@ def m006_learned_profiles(db: Database) -> None:
     db.table("learned_profiles").create_index(["source", "status"])
 
 
+@migrations()
+def m007_current_state(db: Database) -> None:
+    """Each post's current version kept as a flag on ``posts`` (``archive.current``):
+    partial indexes for what Datasette sorts and facets, a full-text index over current
+    versions, ``current_posts`` a view over the flag."""
+    from .current import install
+
+    install(db)
+
+
+# Runs a year of hourly walks makes millions of: the start of a run asks for the source's
+# previous run, and for runs left running (a handful: the partial index holds only them).
+RUNS_INDEXES = (
+    "create index runs_source_id on runs (source, id)",
+    "create index runs_running on runs (id) where status = 'running'",
+)
+
+
+@migrations()
+def m008_history_grows_with_news(db: Database) -> None:
+    """Every question asked of ``runs`` at a run's start answered from an index, and the
+    drift baseline kept as counts per source (``archive.drift``) rather than read from
+    every post. From here on ``sightings`` holds a row only when a version is first
+    seen or seen on another page; what it already holds is kept."""
+    from .drift import install_counts
+
+    for statement in RUNS_INDEXES:
+        db.execute(statement)
+    install_counts(db)
+
+
 def open_archive(path: str) -> Database:
     """Open (creating if needed) the archive at ``path`` for writing, its schema up to date.
 

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from scraper.records import Entry
 
+from .current import keys_of, refresh_current
 from .hashing import HASH_SCHEME, fields_hash, version_hash
 from .identity import post_key
 
@@ -182,6 +183,7 @@ def save_page(
             _insert(db, "posts", new_rows)
         changed = sum(1 for key in keys.values() if key in known_keys)
         _mark_seen(db, list(by_hash), run_id=run_id, now=now, already=list(first_runs))
+        refresh_current(db, list(set(key_of.values())))
         _record_sightings(db, run_id, digests, page_url, page_number, now, not_modified=False)
         if page_url is not None:
             db.execute(
@@ -214,6 +216,7 @@ def save_not_modified(
         stored = json.loads(row[0]) if row and row[0] else []
         known = [d for d in stored if d in _first_runs(db, stored)]
         _mark_seen(db, known, run_id=run_id, now=now, already=known)
+        refresh_current(db, keys_of(db, known))
         _record_sightings(db, run_id, known, page_url, page_number, now, not_modified=True)
         _count(db, run_id, not_modified=1, entries_seen=len(known))
     return PageOutcome(seen=len(known), new=0, known_before=len(known))
@@ -221,15 +224,17 @@ def save_not_modified(
 
 def mark_removed(db: Database, *, run_id: int, source: str, now: str | None = None) -> int:
     """After a complete full walk: the source's posts it did not see are marked removed.
-    Only ever called for a walk that reached the end of the listing without error."""
+    Only ever called for a walk that reached the end of the listing without error.
+    A post the run saw has a version whose ``last_run`` is the run (sightings no longer
+    hold a row per post per run)."""
     now = now or utc_now()
     with db.atomic():
         gone = [
             row[0]
             for row in db.execute(
-                "select distinct post_key from posts where source = ? and removed_at is null"
-                " and post_key not in (select p.post_key from sightings s join posts p"
-                " on p.content_hash = s.content_hash where s.run_id = ?)",
+                "select distinct p.post_key from posts p where p.source = ?"
+                " and p.removed_at is null and not exists (select 1 from posts v"
+                " where v.post_key = p.post_key and v.last_run = ?)",
                 [source, run_id],
             )
         ]
@@ -288,22 +293,43 @@ def _record_sightings(
     *,
     not_modified: bool,
 ) -> None:
-    _insert(
-        db,
-        "sightings",
-        [
-            {
-                "run_id": run_id,
-                "content_hash": digest,
-                "page_url": page_url,
-                "page_number": page_number,
-                "position": position,
-                "seen_at": now,
-                "not_modified": int(not_modified),
-            }
-            for position, digest in enumerate(digests, 1)
-        ],
+    """A sighting for each version first seen, or seen on another page than its last
+    sighting: provenance grows with news, not with every run that sees the same page
+    (``last_seen``, ``times_seen`` and ``last_run`` on the version count the rest)."""
+    rows: list[dict[str, object]] = [
+        {
+            "run_id": run_id,
+            "content_hash": digest,
+            "page_url": page_url,
+            "page_number": page_number,
+            "position": position,
+            "seen_at": now,
+            "not_modified": int(not_modified),
+        }
+        for position, digest in _moved(db, digests, page_url, page_number)
+    ]
+    if rows:
+        _insert(db, "sightings", rows)
+
+
+def _moved(
+    db: Database, digests: Sequence[str], page_url: str | None, page_number: int
+) -> list[tuple[int, str]]:
+    """(position, digest) of the versions whose latest sighting, if any, was elsewhere;
+    a version listed twice on the page counts at its first position."""
+    first: dict[str, int] = {}
+    for position, digest in enumerate(digests, 1):
+        first.setdefault(digest, position)
+    if not first:
+        return []
+    latest = db.execute(
+        "select d.value, s.page_url, s.page_number from json_each(?) d"
+        " join sightings s on s.id = (select id from sightings where content_hash = d.value"
+        " order by run_id desc, id desc limit 1)",
+        [json.dumps(list(first))],
     )
+    stay = {digest for digest, url, number in latest if (url, number) == (page_url, page_number)}
+    return [(position, digest) for digest, position in first.items() if digest not in stay]
 
 
 RUN_COUNTERS = frozenset(
@@ -350,6 +376,7 @@ def _row(
         "url": entry.url,
         "title": entry.title,
         "date": entry.date,
+        "year": None if entry.date is None else entry.date[:4],  # as m006: substr(date, 1, 4)
         "author": entry.author,
         "excerpt": entry.excerpt,
         "source": source,

@@ -121,11 +121,16 @@ def test_the_archive_opens_in_wal_with_its_write_settings(db):
     # (see open_archive): no sync per commit, no temporary file per statement journal.
     pragmas = {
         name: db.execute(f"pragma {name}").fetchone()[0]
-        for name in ("journal_mode", "synchronous", "temp_store", "busy_timeout")
-    }
+        for name in (
+            "journal_mode", "synchronous", "temp_store", "busy_timeout", "wal_autocheckpoint",
+            "cache_size",
+        )
+    }  # fmt: skip
     assert pragmas == {
         "journal_mode": "wal",
         "synchronous": 1,
         "temp_store": 2,
         "busy_timeout": 10_000,
+        "wal_autocheckpoint": 1000,  # small checkpoints: no page write pays for 40 MB
+        "cache_size": -65536,
     }

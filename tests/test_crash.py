@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
+from .current_oracle import assert_current_is_what_the_old_view_computed
 from .scrape_process import DEADLINE, one, read, runs, wait_until
 from .server import Reply, TestServer, serve_listing
 
@@ -50,6 +52,15 @@ def assert_whole_pages_only(db: Path, pages: int) -> None:
     assert one(db, "select count(*) from pages") == pages
 
 
+def assert_current_matches(db: Path) -> None:
+    """The stored current state is what the old view computed (tests/current_oracle)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=DEADLINE)
+    try:
+        assert_current_is_what_the_old_view_computed(conn)
+    finally:
+        conn.close()
+
+
 def assert_every_post_once(db: Path) -> None:
     assert one(db, "select count(*) from posts") == len(TITLES)
     assert one(db, "select count(distinct title) from posts") == len(TITLES)
@@ -76,6 +87,7 @@ def test_a_scrape_killed_mid_walk_leaves_whole_pages_and_a_rerun_archives_every_
     assert (run["status"], run["finished"], run["error"]) == ("running", None, None)
     assert run["entries_seen"] == committed * PER_PAGE
     assert_whole_pages_only(db, committed)
+    assert_current_matches(db)
 
     mark = len(server.requests)
     rerun = scrapes.run(server.url("/"), db)
@@ -83,6 +95,7 @@ def test_a_scrape_killed_mid_walk_leaves_whole_pages_and_a_rerun_archives_every_
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "Traceback" not in rerun.stderr
     assert_every_post_once(db)
+    assert_current_matches(db)
     killed, new = runs(db)
     assert killed["status"] == "interrupted" and killed["finished"]
     assert killed["error"] == INTERRUPTED_ERROR

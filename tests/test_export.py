@@ -18,6 +18,8 @@ from archive.export import EXPORT_COLUMNS, FORMATS, export_posts, write_atomical
 from archive.schema import open_archive
 from listing_archiver import __version__
 
+from .current_oracle import insert_versions
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 NOW = "2026-02-01T00:00:00Z"
 TRICKY = 'Fish & chips <b>bold</b> "quoted" — café'
@@ -123,7 +125,7 @@ def db(tmp_path):
     database.table("runs").insert(
         {"id": 1, "source": "alpha", "url": "https://a.example/", "status": "ok"}
     )
-    database.table("posts").insert_all(ROWS)
+    insert_versions(database, ROWS)
     yield database
     database.close()
 
@@ -338,15 +340,18 @@ def test_atom_ids_are_stable_across_exports_and_edits(db):
     _, again_text = feed(db)
     assert first_text == again_text  # same archive, same bytes
     assert first.feed.id.startswith("urn:uuid:")
-    db.table("posts").insert(
-        post(
-            "a1v3",
-            EDITED,
-            title="Edited again",
-            date="2021-03-18",
-            first_seen="2026-01-05T00:00:00.000Z",
-            last_seen="2026-01-05T00:00:00.000Z",
-        )
+    insert_versions(
+        db,
+        [
+            post(
+                "a1v3",
+                EDITED,
+                title="Edited again",
+                date="2021-03-18",
+                first_seen="2026-01-05T00:00:00.000Z",
+                last_seen="2026-01-05T00:00:00.000Z",
+            )
+        ],
     )
     edited, _ = feed(db)
     assert edited.feed.id == first.feed.id

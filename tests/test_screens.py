@@ -19,6 +19,7 @@ from archive.schema import open_archive
 from listing_archiver.datasette_plugin import prepare_connection
 from listing_archiver.serve import SETTINGS, database_path, metadata_for
 
+from .current_oracle import insert_versions
 from .datasette_process import datasette_process
 from .test_datasette import POSTS, A, _post, build_archive
 
@@ -50,7 +51,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
     db_path = build_archive(tmp / f"{DB_NAME}.db")
     db = open_archive(str(db_path))
     try:
-        db.table("posts").insert(LONG)
+        insert_versions(db, [LONG])
     finally:
         db.close()
     with datasette_process(db_path, tmp) as (base, log):

@@ -1,0 +1,129 @@
+"""What keeps the archive fast at a million posts and a year of hourly runs: every query
+a run start, a page write, the canned queries and Datasette's pages of current_posts
+make is answered from an index, never by a full scan of ``posts`` or ``runs``.
+
+The statements are the real ones: each archive function runs on a real archive under
+SQLite's trace callback, and every statement it made is explained."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from archive import drift, store
+from archive.history import find_post_key, post_history
+from archive.schema import open_archive
+from listing_archiver.datasette_plugin import prepare_connection
+from listing_archiver.serve import metadata_for
+from scraper.records import Entry
+
+FULL_SCAN = re.compile(r"^SCAN (\w+)$")  # "SCAN t USING [COVERING] INDEX i" reads an index
+TABLES = {"posts", "runs", "sightings", "p", "v", "c", "r", "s"}  # names and aliases used
+
+
+def full_scans(conn: sqlite3.Connection, sql: str) -> list[str]:
+    plan = conn.execute(f"explain query plan {sql}").fetchall()
+    return [row[3] for row in plan if (m := FULL_SCAN.match(row[3])) and m[1] in TABLES]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    """Two sources, two runs each, an edit and a removal: every table has rows."""
+    database = open_archive(str(tmp_path / "archive.db"))
+    for round_ in range(2):
+        for source in ("a", "b"):
+            run = store.start_run(database, source=source, url=f"https://{source}.example/")
+            entries = [
+                Entry(f"{source} {i}", f"https://{source}.example/{i}", f"2024-0{i}-01", "Ann",
+                      f"words {i} {round_ if i == 1 else ''}")
+                for i in range(1, 6)
+            ]  # fmt: skip
+            store.save_page(database, run_id=run, source=source, entries=entries[round_:])
+            store.mark_removed(database, run_id=run, source=source)
+            store.finish_run(database, run, status="ok")
+    return database
+
+
+def traced(db: Database, call: Callable[[], object]) -> list[str]:
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        call()
+    finally:
+        db.conn.set_trace_callback(None)
+    return [s for s in statements if s.split()[0].lower() in {"select", "update", "delete"}]
+
+
+def test_a_run_start_never_scans_runs_or_posts(db):
+    calls = [
+        lambda: store.mark_interrupted(db),
+        lambda: store.interrupt_running(db, error="stopped"),
+        lambda: store.incremental_allowed(db, "a"),
+        lambda: store.incremental_allowed(db, "never seen"),
+        lambda: drift.baseline(db, "a"),
+    ]
+    for call in calls:
+        statements = traced(db, call)
+        assert statements
+        for sql in statements:
+            assert full_scans(db.conn, sql) == [], sql
+
+
+def test_a_page_write_and_a_removal_never_scan_runs_or_posts(db):
+    run = store.start_run(db, source="a", url="https://a.example/")
+    entries = [Entry("new", "https://a.example/new", "2024-06-01", "Bo", "fresh")]
+    statements = traced(
+        db,
+        lambda: (
+            store.save_page(db, run_id=run, source="a", entries=entries, page_url="https://a/"),
+            store.save_not_modified(db, run_id=run, page_url="https://a/"),
+            store.mark_removed(db, run_id=run, source="a"),
+        ),
+    )
+    assert len(statements) > 5
+    for sql in statements:
+        assert full_scans(db.conn, sql) == [], sql
+
+
+def test_a_posts_history_is_found_by_its_key_without_a_scan(db):
+    statements = traced(
+        db, lambda: post_history(db, find_post_key(db, "https://a.example/1") or "")
+    )
+    for sql in statements:
+        assert full_scans(db.conn, sql) == [], sql
+
+
+def test_every_canned_query_reads_indexes(db, tmp_path):
+    queries = metadata_for(tmp_path / "archive.db")["databases"]["archive"]["queries"]
+    assert len(queries) >= 4
+    prepare_connection(db.conn)  # the plugin's SQL functions, as Datasette's connections have
+    for name, query in queries.items():
+        assert db.execute(query["sql"]).fetchall() is not None
+        assert full_scans(db.conn, query["sql"]) == [], name
+
+
+DATASETTE_PAGE = [  # what Datasette 0.65 asks for the default page of current_posts
+    "select * from current_posts order by date desc limit 101",
+    "select count(*) from (select * from current_posts)",
+    "select count(*) from (select * from current_posts where source = 'a')",
+    "select * from current_posts where source = 'a' order by date desc limit 101",
+    *(
+        f"select {column} as value, count(*) as n from (select * from current_posts)"
+        f" where {column} is not null group by {column} order by n desc, value limit 31"
+        for column in ("source", "author", "year")
+    ),
+]
+
+
+@pytest.mark.parametrize("sql", DATASETTE_PAGE)
+def test_datasettes_page_of_current_posts_reads_partial_indexes(db, sql):
+    assert full_scans(db.conn, sql) == []
+    plan = " ".join(row[3] for row in db.conn.execute(f"explain query plan {sql}"))
+    assert "posts_current_" in plan
+    if "count(*)" in sql and "order by date" not in sql:  # counts and facets: index only
+        assert "COVERING INDEX posts_current_" in plan
