@@ -249,6 +249,19 @@ def _own_files(path: str) -> list[Path]:
     return [Path(path), *(Path(f"{path}{suffix}") for suffix in COMPANION_SUFFIXES)]
 
 
+CACHE_KIB = (2_048, 65_536)  # a writer's page cache: SQLite's default, and its ceiling
+
+
+def cache_kib(path: str) -> int:
+    """A writer's page cache in KiB: an eighth of the archive, within ``CACHE_KIB``."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:  # not made yet
+        size = 0
+    low, high = CACHE_KIB
+    return max(low, min(high, size // 8 // 1024))
+
+
 def _open_for_writing(path: str) -> Database:
     """WAL mode lets Datasette read while a run writes; the busy timeout absorbs the
     short moments when SQLite still needs both to take turns."""
@@ -264,9 +277,11 @@ def _open_for_writing(path: str) -> Database:
         # in ~130 take 150-200 ms (the slowest page write, `python -m bench --scale`); at
         # 4 MB it takes under 50 ms, for ~10% more time per page on average.
         db.execute("pragma wal_autocheckpoint = 1000")
-        # A 64 MB page cache (allocated only as used): at a million posts each page's
-        # inserts land in random leaves of the hash indexes, which a 2 MB cache rereads.
-        db.execute("pragma cache_size = -65536")
+        # A page cache that grows with the archive: at a million posts (2 GB) each page's
+        # inserts land in random leaves of the hash indexes, which a 2 MB cache rereads,
+        # while a small archive gains nothing from more and a long walk into it would
+        # carry the cache as memory (a 1,000-page walk: +20 MB with a fixed 64 MB).
+        db.execute(f"pragma cache_size = -{cache_kib(path)}")
         # Statement journals and the like in memory, not in a temporary file made and
         # deleted per page (a page's statements need a few KB at most).
         db.execute("pragma temp_store = memory")

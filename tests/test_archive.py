@@ -9,6 +9,7 @@ import unicodedata
 import pytest
 
 from archive.hashing import HASH_SCHEME, content_hash, normalise
+from archive.opening import cache_kib
 from archive.schema import migrations, open_archive
 from archive.store import save_page, start_run
 from scraper.records import Entry
@@ -132,5 +133,17 @@ def test_the_archive_opens_in_wal_with_its_write_settings(db):
         "temp_store": 2,
         "busy_timeout": 10_000,
         "wal_autocheckpoint": 1000,  # small checkpoints: no page write pays for 40 MB
-        "cache_size": -65536,
+        "cache_size": -2048,  # a new archive: SQLite's default cache
     }
+
+
+def test_a_writers_page_cache_grows_with_the_archive_up_to_its_ceiling(tmp_path):
+    small, large, huge = (tmp_path / name for name in ("small.db", "large.db", "huge.db"))
+    small.write_bytes(b"")
+    for path, size in ((large, 256 * 2**20), (huge, 4 * 2**30)):
+        with path.open("wb") as out:  # sparse: the size is all cache_kib reads
+            out.truncate(size)
+    assert cache_kib(str(tmp_path / "none.db")) == 2_048
+    assert cache_kib(str(small)) == 2_048
+    assert cache_kib(str(large)) == 32_768  # an eighth of 256 MB
+    assert cache_kib(str(huge)) == 65_536
