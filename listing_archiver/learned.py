@@ -13,6 +13,7 @@ from archive import learned as kept
 from archive.learned import StoredProfile
 from scraper.paginate import ListingPage, Walk
 from scraper.profile import Profile, load_profile, profile_toml
+from scraper.reader import LearnedProfile
 
 from .sources import Source
 from .writer import SerialWriter
@@ -49,15 +50,7 @@ def remember(
     learned = walk.learned_profile
     if learned is None or (record is not None and record.profile == profile_toml(learned.profile)):
         return record
-    writer.call(
-        kept.save_profile,
-        source=source,
-        profile=profile_toml(learned.profile),
-        learned_from=learned.learned_from,
-        page_url=learned.page_url,
-        evidence=learned.evidence,
-        run_id=run_id,
-    )
+    _save(writer, learned, source, run_id, keep=True)
     return writer.call(kept.current_profile, source)
 
 
@@ -79,6 +72,18 @@ def relearn(
     if again is None or learned is None:
         return page, drift.drifted_fields(base, page.entries), record
     problems = drift.drifted_fields(base, again.entries)
+    _save(writer, learned, source, run_id, keep=not problems)
+    log.info(
+        "%s: learned again on %s: %s", source, page.url, "kept" if not problems else "rejected"
+    )
+    return again, problems, record if problems else writer.call(kept.current_profile, source)
+
+
+def _save(
+    writer: SerialWriter, learned: LearnedProfile, source: str, run_id: int, *, keep: bool
+) -> None:
+    """Record a profile the walk learned: the source's active one if ``keep``, else a
+    rejected one (learned again after a drift alarm, and it did not restore the fields)."""
     writer.call(
         kept.save_profile,
         source=source,
@@ -87,9 +92,5 @@ def relearn(
         page_url=learned.page_url,
         evidence=learned.evidence,
         run_id=run_id,
-        kept=not problems,
+        kept=keep,
     )
-    log.info(
-        "%s: learned again on %s: %s", source, page.url, "kept" if not problems else "rejected"
-    )
-    return again, problems, record if problems else writer.call(kept.current_profile, source)

@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -44,29 +44,34 @@ def is_running(pid: int) -> bool:
 
 
 def start_serve(db: Path, port: int, tmp: Path, log: Path) -> subprocess.Popen[bytes]:
-    """``serve`` with its temporary files in ``tmp``, answering on ``port``."""
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "listing_archiver", "serve", str(db), "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, "TMPDIR": str(tmp)},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-        )
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"serve exited {process.returncode}: {log.read_text()}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=2).ok:
-                return process
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"Datasette did not answer within {DEADLINE} s: {log.read_text()}")
-        time.sleep(0.1)  # polling for readiness only; nothing is asserted about time
+    """``serve`` with its temporary files in ``tmp``, answering on ``port``: returned once
+    uvicorn says it is running (its output copied to ``log`` meanwhile and after)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "listing_archiver", "serve", str(db), "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmp)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    running = threading.Event()
+
+    def copy_output() -> None:
+        assert process.stdout is not None
+        with process.stdout as lines, log.open("ab") as out:
+            for line in lines:
+                out.write(line)
+                out.flush()
+                if b"Uvicorn running on" in line:
+                    running.set()
+        running.set()  # the output ended: serve exited, which the caller reports
+
+    threading.Thread(target=copy_output, daemon=True).start()
+    if not running.wait(DEADLINE) or process.poll() is not None:  # DEADLINE: a hang guard
+        process.kill()
+        pytest.fail(f"serve did not start (exit {process.poll()}): {log.read_text()}")
+    assert requests.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=10).ok
+    return process
 
 
 def stop(process: subprocess.Popen[bytes], sig: signal.Signals) -> int:
