@@ -31,12 +31,17 @@ AUTHOR_WORDS = frozenset({"author", "authors", "byline", "writer", "creator"})
 AVATAR_WORDS = frozenset({"avatar", "author", "authors", "byline", "profile"})
 MAX_NAME_WORDS = 6
 MAX_NAME = 60
+# A job ad's facts: the company (and its tagline) and where, not what the ad says.
+JOB_FACTS = frozenset({"company", "employer", "location", "salary"})
 NOT_EXCERPT_WORDS = frozenset(
     {"meta", "byline", "tags", "tag", "categories", "category", "date", "author", "authors"}
     | {"share", "comments", "readmore", "more", "footer", "title", "heading", "header"}
+    | JOB_FACTS
 )
 # A block inside one of these is part of a meta line, whatever its own class says.
-META_LINE_WORDS = frozenset({"meta", "byline", "tags", "categories", "share", "comments"})
+META_LINE_WORDS = (
+    frozenset({"meta", "byline", "tags", "categories", "share", "comments"}) | JOB_FACTS
+)
 # A class that says summary wins over one that says meta ("post-meta-description").
 SUMMARY_WORDS = frozenset({"description", "summary", "excerpt", "teaser", "abstract", "lead"})
 MIN_EXCERPT = 3
@@ -183,7 +188,8 @@ def excerpt_candidates(
 
 def _in_meta_line(element: LxmlElement, item: LxmlElement) -> bool:
     """Whether the element sits in a byline or meta line (lobste.rs's "via" in
-    ``div.byline``): its words are the byline's, never a summary."""
+    ``div.byline``) or a job ad's facts (WP Job Manager's ``div.company > strong``):
+    its words are the byline's or the ad's facts, never a summary."""
     for ancestor in element.iterancestors():
         if ancestor is item:
             return False

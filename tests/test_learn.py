@@ -322,3 +322,28 @@ def test_a_four_digit_number_is_a_year_archive_only_when_it_reads_as_a_year():
     assert taxonomy("https://blog.example/archive/1999/")
     assert not taxonomy("/jobs/7741/")
     assert taxonomy("/jobs/location/remote/")
+
+
+def test_a_job_ads_company_and_tagline_are_no_summary_but_a_description_is():
+    def ad(n: int, summary: str) -> str:
+        return (
+            f'<li class="job_listing"><a href="/job/cook-{n}/"><div class="position">'
+            f'<h3>Line cook</h3><div class="company"><strong>Kitchen number {n}</strong> '
+            f'<span class="tagline">Good food since 19{n}0</span></div></div>'
+            f'<div class="location">Galway</div>{summary}'
+            f'<ul class="meta"><li class="date"><time datetime="2024-05-0{n}">'
+            f"Posted {n} days ago</time></li></ul></a></li>"
+        )
+
+    bare = parse_page(
+        _page(f'<ul class="job_listings">{"".join(ad(n, "") for n in (1, 2, 3))}</ul>'), URL
+    )
+    assert [e.excerpt for e in bare.entries] == [None] * 3
+    assert [e.date for e in bare.entries] == ["2024-05-01", "2024-05-02", "2024-05-03"]
+    said = "".join(
+        ad(n, f"<p>Prep and service for a busy lunch crowd, shift {n}.</p>") for n in (1, 2, 3)
+    )
+    described = parse_page(_page(f'<ul class="job_listings">{said}</ul>'), URL)
+    assert [e.excerpt for e in described.entries] == [
+        f"Prep and service for a busy lunch crowd, shift {n}." for n in (1, 2, 3)
+    ]
