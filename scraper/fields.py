@@ -31,9 +31,16 @@ AUTHOR_WORDS = frozenset({"author", "authors", "byline", "writer", "creator"})
 AVATAR_WORDS = frozenset({"avatar", "author", "authors", "byline", "profile"})
 MAX_NAME_WORDS = 6
 MAX_NAME = 60
+# A job ad's facts: the company (and its tagline) and where, not what the ad says.
+JOB_FACTS = frozenset({"company", "employer", "location", "salary"})
 NOT_EXCERPT_WORDS = frozenset(
     {"meta", "byline", "tags", "tag", "categories", "category", "date", "author", "authors"}
     | {"share", "comments", "readmore", "more", "footer", "title", "heading", "header"}
+    | JOB_FACTS
+)
+# A block inside one of these is part of a meta line, whatever its own class says.
+META_LINE_WORDS = (
+    frozenset({"meta", "byline", "tags", "categories", "share", "comments"}) | JOB_FACTS
 )
 # A class that says summary wins over one that says meta ("post-meta-description").
 SUMMARY_WORDS = frozenset({"description", "summary", "excerpt", "teaser", "abstract", "lead"})
@@ -163,6 +170,8 @@ def excerpt_candidates(
         words = _class_words(element)
         if (NOT_EXCERPT_WORDS & words and not SUMMARY_WORDS & words) or _mostly_links(element):
             continue
+        if _in_meta_line(element, item):
+            continue
         text = read_excerpt(element, title_text)
         if text:
             blocks.append((element, text))
@@ -175,6 +184,19 @@ def excerpt_candidates(
         yield from (e for ratio, e in sorted(scored, key=lambda s: -s[0]) if ratio >= SUMMARY_MATCH)
     for element, _ in sorted(blocks, key=lambda b: -len(b[1])):
         yield _narrowest(element)
+
+
+def _in_meta_line(element: LxmlElement, item: LxmlElement) -> bool:
+    """Whether the element sits in a byline or meta line (lobste.rs's "via" in
+    ``div.byline``) or a job ad's facts (WP Job Manager's ``div.company > strong``):
+    its words are the byline's or the ad's facts, never a summary."""
+    for ancestor in element.iterancestors():
+        if ancestor is item:
+            return False
+        words = _class_words(ancestor)
+        if META_LINE_WORDS & words and not SUMMARY_WORDS & words:
+            return True
+    return False
 
 
 def _narrowest(element: LxmlElement) -> LxmlElement:

@@ -33,8 +33,7 @@ from .fields import (
     read_excerpt,
     read_title,
 )
-from .groups import has_date, post_part, same_kind, taxonomy
-from .noise import is_noise
+from .groups import has_date, is_chrome, post_part, same_kind, taxonomy
 from .paths import item_selector, path_key, step
 from .profile import Profile
 from .runs import is_run, wrap_runs
@@ -120,15 +119,7 @@ class _Page:
         node = element
         while node is not None and node.tag not in ("body", "html"):
             if node not in self._noise:
-                tokens = [*str(node.get("class") or "").split(), *str(node.get("id") or "").split()]
-                self._noise[node] = is_noise(
-                    str(node.tag),
-                    str(node.get("role") or ""),
-                    str(node.get("aria-label") or ""),
-                    tokens,
-                    inside=False,
-                    promo=False,
-                )
+                self._noise[node] = is_chrome(node)
             if self._noise[node] and not post_part(node):
                 return True
             node = node.getparent()
@@ -224,7 +215,10 @@ class _Page:
             if len(clean_text(item) or "") >= len(title) + 20
         ) / len(candidate.items)
         labelled = sum(1 for label in self.labelled(candidate) if label is not None)
-        return len(candidate.items) * (0.2 + words) * (1 + dated + texty) + 10 * labelled
+        # A link to a tag, category or location page is a post's filter, not its title.
+        tagged = sum(1 for a in candidate.anchors if taxonomy(str(a.get("href"))))
+        plain = 1 - 0.5 * tagged / len(candidate.anchors)
+        return len(candidate.items) * (0.2 + words) * (1 + dated + texty) * plain + 10 * labelled
 
     def leads(self, other: Candidate, main: Candidate) -> bool:
         """Whether ``other`` is a featured or pinned block above the list whose posts the
@@ -267,7 +261,7 @@ def _title_element(anchor: LxmlElement, item: LxmlElement | None = None) -> Lxml
     node = anchor.getparent()
     while node is not None and node is not item:
         if node.tag in HEADINGS:
-            return node
+            return anchor if _links_elsewhere(node, anchor) else node
         node = node.getparent()
     parent = anchor.getparent()
     if parent is not None and not clean_text(anchor) and anchor.find(".//img") is None:
@@ -275,6 +269,14 @@ def _title_element(anchor: LxmlElement, item: LxmlElement | None = None) -> Lxml
         if len(beside) == 1:
             return beside[0]
     return anchor
+
+
+def _links_elsewhere(heading: LxmlElement, anchor: LxmlElement) -> bool:
+    """Whether a heading also links to another page (python.org's job heading holds the
+    position's link, the company and a location link): a card's header, whose title is
+    the link alone."""
+    href = anchor.get("href")
+    return any(a.get("href") not in (None, href) for a in heading.iter("a"))
 
 
 def _bare(candidate: Candidate, titles: list[str], *, dates: bool = True) -> bool:

@@ -27,6 +27,9 @@ PROMO_WORDS = frozenset(
 LAYOUT_WORDS = frozenset(
     {"header", "footer", "masthead", "colophon", "banner", "comment", "comments", "commentlist"}
 )
+# Words CSS frameworks use to style any list ("menu" in Foundation, "nav" in Bootstrap):
+# on a list whose items read as posts they say how it looks, not what it holds.
+STYLE_WORDS = frozenset({"menu", "nav", "navbar", "navigation"})
 NOISE_TOKENS = frozenset({"home-info"})  # PaperMod's (and its forks') site intro
 # "has-sidebar", "no-featured-image": a class that describes what a block lacks or holds.
 NEGATING_WORDS = frozenset({"has", "no", "with", "without", "hide", "show"})
@@ -64,3 +67,24 @@ def is_noise_token(token: str, *, inside: bool, promo: bool = True) -> bool:
     if inside:
         return False
     return (promo and bool(PROMO_WORDS.intersection(words))) or words[-1] in LAYOUT_WORDS
+
+
+def styled_only(name: str, role: str, label: str, tokens: list[str]) -> bool:
+    """Whether an element is noise only because a class or id styles it as a menu
+    (python.org's job list is ``ol.list-recent-jobs.menu``): its tag, role and label say
+    nothing, and every noisy token's noise words are style words. The caller decides
+    from the element's content whether it is navigation after all."""
+    if is_noise(name, role, label, [], inside=False, promo=False):
+        return False
+    noisy = [t for t in tokens if is_noise_token(t, inside=False, promo=False)]
+    return bool(noisy) and all(_style_token(t) for t in noisy)
+
+
+def _style_token(token: str) -> bool:
+    words = {w.lower() for w in CLASS_WORDS.findall(token)}
+    return (
+        token.lower() not in NOISE_TOKENS
+        and bool(words & STYLE_WORDS)
+        and not words & (NAV_WORDS - STYLE_WORDS)
+        and not words & (PROMO_WORDS | LAYOUT_WORDS)
+    )

@@ -10,11 +10,12 @@ soupsieve can evaluate exactly (``fast_path_supports``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .entry import extract_entry
 from .errors import NoEntriesError, NoProfileMatch
@@ -41,7 +42,8 @@ GENERIC_NEXT = Profile(name="generic", description="", item="", title=(), url=()
 STRUCTURED = frozenset({"generic:json-ld", "generic:microdata", "generic:h-entry"})
 
 # Link text that reads as "the next, older page" and not as "the previous, newer one".
-NEXT_TEXT = re.compile(r"\b(next|older)\b|^[»›→⟩❯>\s]+$", re.IGNORECASE)
+# "Next", "Older posts", "»", and lobste.rs's "Page 2 >>" (a number and a forward arrow).
+NEXT_TEXT = re.compile(r"\b(next|older)\b|^[»›→⟩❯>\s]+$|^page\s+\d+\s*[»›→⟩❯>]+$", re.IGNORECASE)
 MAX_NEXT_WORDS = 4  # "Next", "Older posts", "Next page »", "Go to next page"
 PREV_TEXT = re.compile(r"\b(prev|previous|newer)\b|[«‹←⟨❮]", re.IGNORECASE)
 
@@ -210,9 +212,19 @@ def _finish(
     # only the best tier that has candidates is read: the profile's own link, else
     # rel=next, else link text. The later tiers' passes over the page are skipped.
     tiers = next_page_tiers(document, url, profile)
-    next_urls = next((tuple(urls) for urls in tiers if urls), ())
+    posts = {entry.url for entry in entries if entry.url}
+    next_urls = next((found for urls in tiers if (found := _pages(urls, posts, url))), ())
     used = None if profile is GENERIC_NEXT else profile
     return ParsedPage(name, entries, next_urls, used, dict(evidence or {}))
+
+
+def _pages(urls: Sequence[str], posts: Collection[str], page_url: str) -> tuple[str, ...]:
+    """A tier's candidates that are no entry's own link (an aggregator's story titled
+    "Next.js 15 is out" is an entry), those on the page's host first: its titles lead
+    off-site while its pages stay on it."""
+    host = urlsplit(page_url).hostname
+    kept = [u for u in urls if u not in posts]
+    return tuple(sorted(kept, key=lambda u: urlsplit(u).hostname != host))
 
 
 if TYPE_CHECKING:

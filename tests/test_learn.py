@@ -4,6 +4,7 @@ the pages after it through the fast path."""
 
 from __future__ import annotations
 
+from scraper.groups import taxonomy
 from scraper.paginate import Walk
 from scraper.parse import parse_page
 from scraper.reader import ListingReader
@@ -272,3 +273,77 @@ def test_full_posts_printed_one_after_another_into_one_article_are_read_as_runs(
         (f"Release {d} is out now", f"2024-05-0{d}", "Ann Lee") for d in range(1, 4)
     ]
     assert page.entries[0].excerpt == "The community announces release 1. More about it."
+
+
+def _job_board(ids: list[int], list_class: str) -> str:
+    items = "".join(
+        f'<li><h2 class="listing-company"><span class="listing-company-name">'
+        f'<a href="/jobs/{i}/">Python Developer</a><br>Company number {i}</span>'
+        f'<span class="listing-location"><a href="/jobs/location/town-{i}/">Town {i}, Land</a>'
+        f'</span></h2><span class="listing-posted">Posted: '
+        f'<time datetime="2024-05-{i % 28 + 1:02d}">'
+        f"{i % 28 + 1} May 2024</time></span></li>"
+        for i in ids
+    )
+    return _page(f'<ol class="{list_class}">{items}</ol>')
+
+
+def test_a_list_classed_menu_whose_items_show_more_than_their_link_is_a_listing():
+    ids = [7741, 7735, 7718, 7702]
+    page = parse_page(_job_board(ids, "list-recent-jobs list-row-container menu"), URL)
+    assert page.profile == "learned"
+    # A heading that also links elsewhere (a location page) is a card's header: the
+    # title is the position's link alone, and the same title at four URLs is four ads.
+    assert [e.title for e in page.entries] == ["Python Developer"] * 4
+    assert [e.url for e in page.entries] == [f"https://news.example.org/jobs/{i}/" for i in ids]
+    assert [e.date for e in page.entries] == [f"2024-05-{i % 28 + 1:02d}" for i in ids]
+
+
+def test_a_menu_classed_list_of_bare_links_stays_navigation_even_with_submenus():
+    menu = (
+        '<ul class="navigation menu">'
+        + "".join(
+            f'<li><a href="/section-{n}/">Section number {n}</a><ul class="subnav menu">'
+            f'<li><a href="/section-{n}/a/">Part A of {n}</a></li>'
+            f'<li><a href="/section-{n}/b/">Part B of {n}</a></li></ul></li>'
+            for n in range(1, 6)
+        )
+        + "</ul>"
+    )
+    news = _news_list(range(1, 4)).replace("<main>", f"<main>{menu}", 1)
+    page = parse_page(news, URL)
+    assert [e.url for e in page.entries] == [
+        f"https://news.example.org/news/item-{d}/" for d in range(1, 4)
+    ]
+
+
+def test_a_four_digit_number_is_a_year_archive_only_when_it_reads_as_a_year():
+    assert taxonomy("/2024/")
+    assert taxonomy("https://blog.example/archive/1999/")
+    assert not taxonomy("/jobs/7741/")
+    assert taxonomy("/jobs/location/remote/")
+
+
+def test_a_job_ads_company_and_tagline_are_no_summary_but_a_description_is():
+    def ad(n: int, summary: str) -> str:
+        return (
+            f'<li class="job_listing"><a href="/job/cook-{n}/"><div class="position">'
+            f'<h3>Line cook</h3><div class="company"><strong>Kitchen number {n}</strong> '
+            f'<span class="tagline">Good food since 19{n}0</span></div></div>'
+            f'<div class="location">Galway</div>{summary}'
+            f'<ul class="meta"><li class="date"><time datetime="2024-05-0{n}">'
+            f"Posted {n} days ago</time></li></ul></a></li>"
+        )
+
+    bare = parse_page(
+        _page(f'<ul class="job_listings">{"".join(ad(n, "") for n in (1, 2, 3))}</ul>'), URL
+    )
+    assert [e.excerpt for e in bare.entries] == [None] * 3
+    assert [e.date for e in bare.entries] == ["2024-05-01", "2024-05-02", "2024-05-03"]
+    said = "".join(
+        ad(n, f"<p>Prep and service for a busy lunch crowd, shift {n}.</p>") for n in (1, 2, 3)
+    )
+    described = parse_page(_page(f'<ul class="job_listings">{said}</ul>'), URL)
+    assert [e.excerpt for e in described.entries] == [
+        f"Prep and service for a busy lunch crowd, shift {n}." for n in (1, 2, 3)
+    ]
