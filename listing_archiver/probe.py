@@ -19,12 +19,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from scraper.errors import ScraperError
 from scraper.fetch import Fetcher, FetchSettings
 from scraper.paginate import Walk
 from scraper.parse import ParsedPage
 from scraper.profile import SELECTOR_FIELDS, Profile, profile_toml
 from scraper.records import ENTRY_FIELDS, Entry
 from scraper.robots import RobotsCache
+from scraper.urls import redact
 
 FIELDS = ENTRY_FIELDS
 EXCERPT_START = 60  # characters of the excerpt shown in the table
@@ -69,6 +71,10 @@ def probe(
         read = [(p.number, p.url, p.entries, p.profile, p.next_url) for p in walk]
     finally:
         fetcher.close()
+    if not read:  # the walk ended before its first page: nothing to show
+        raise ScraperError(
+            f"{redact(url)}: no page was read (the walk stopped: {walk.stop_reason})"
+        )
     used = walk.reader.profile
     evidence = walk.reader.evidence or dict.fromkeys(FIELDS, "given profile")
     return Probe(

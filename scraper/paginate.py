@@ -105,7 +105,7 @@ class Walk:
                     self.stop_reason = NOT_MODIFIED
                     yield ListingPage(number, requested, requested, None, (), not_modified=True)
                     return
-                if fetched.url != requested:
+                if _key(fetched.url) != _key(requested):  # redirected (not just a "#")
                     if _key(fetched.url) in seen:
                         log.info(
                             "%s redirected back to %s, already walked",

@@ -130,6 +130,7 @@ def assert_clean(result: Result) -> None:
 @example(raw="http://[::1")
 @example(raw="http://127.0.0.1:{port}/")
 @example(raw="-v")
+@example(raw="HTTP://127.0.0.1:{port}/#")  # found by this test: read as a redirect loop
 def test_any_string_as_a_url_is_a_clean_exit_never_a_traceback(blog, raw):
     url = fetched_only_if_ours(raw, blog)
     runner = CliRunner()

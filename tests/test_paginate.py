@@ -60,3 +60,15 @@ def test_relative_next_links_resolve_against_the_page(server, fetcher):
 def test_a_walk_only_starts_from_an_http_url(fetcher):
     with pytest.raises(ScraperError, match="not a valid http"):
         list(Walk("file:///etc/passwd", fetcher))
+
+
+@pytest.mark.parametrize("form", ["{url}#", "{url}#top", "{upper}"])
+def test_a_start_url_differing_only_by_fragment_or_case_is_walked_not_a_loop(
+    site, fetcher, form
+):
+    url = site.url("/")
+    start = form.format(url=url, upper=url.replace("http://", "HTTP://", 1))
+    walk = Walk(start, fetcher, max_pages=1)
+    pages = list(walk)
+    assert [page.number for page in pages] == [1]  # requests answers it as http://.../
+    assert pages[0].entries and walk.stop_reason != "loop"
