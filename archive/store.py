@@ -5,6 +5,7 @@ behind and the next run simply carries on."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -179,11 +180,12 @@ def save_page(
             )
             for digest, key in keys.items()
         ]
+        settled = _flag_new_posts_current(new_rows, known_keys)
         if new_rows:
             _insert(db, "posts", new_rows)
         changed = sum(1 for key in keys.values() if key in known_keys)
         _mark_seen(db, list(by_hash), run_id=run_id, now=now, already=list(first_runs))
-        refresh_current(db, list(set(key_of.values())))
+        refresh_current(db, [key for key in set(key_of.values()) if key not in settled])
         _record_sightings(db, run_id, digests, page_url, page_number, now, not_modified=False)
         if page_url is not None:
             db.execute(
@@ -204,6 +206,18 @@ def save_page(
         )
     known_before = sum(1 for d in digests if first_runs.get(d, run_id) != run_id)
     return PageOutcome(len(entries), len(new_rows) - changed, known_before, changed)
+
+
+def _flag_new_posts_current(rows: list[dict[str, object]], known_keys: set[str]) -> set[str]:
+    """Insert a new post's only version as current, rather than insert it and then move
+    the flag to it (an update per page, and the full-text index written twice): the keys
+    so settled need no ``refresh_current``. A post new on this page in two versions is
+    left to ``refresh_current``, which picks the newest."""
+    versions = Counter(row["post_key"] for row in rows)
+    settled = {key for key, count in versions.items() if count == 1 and key not in known_keys}
+    for row in rows:
+        row["is_current"] = int(row["post_key"] in settled)
+    return {str(key) for key in settled}
 
 
 def save_not_modified(
