@@ -63,9 +63,7 @@ def test_a_walk_only_starts_from_an_http_url(fetcher):
 
 
 @pytest.mark.parametrize("form", ["{url}#", "{url}#top", "{upper}"])
-def test_a_start_url_differing_only_by_fragment_or_case_is_walked_not_a_loop(
-    site, fetcher, form
-):
+def test_a_start_url_differing_only_by_fragment_or_case_is_walked_not_a_loop(site, fetcher, form):
     url = site.url("/")
     start = form.format(url=url, upper=url.replace("http://", "HTTP://", 1))
     walk = Walk(start, fetcher, max_pages=1)
