@@ -1,5 +1,6 @@
 """Standard output as an export's destination: the one place a write to it can fail
-(``> /dev/full``: ENOSPC; ``| head``: EPIPE once the reader quits) and be told in one line."""
+(``> /dev/full``: ENOSPC, told in one line; ``| head``: EPIPE once the reader quits, which
+is no news to the user who ran ``head``: exit 1 quietly, as ``cat`` does)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def write_to_stdout(write: Callable[[TextIO], T]) -> T:
     try:
         result = write(sys.stdout)
         sys.stdout.flush()
+    except BrokenPipeError:  # the reader took what it wanted and left
+        _discard_stdout()
+        raise SystemExit(1) from None
     except OSError as exc:
         _discard_stdout()
         raise ExportWriteError(STDOUT, exc.strerror or str(exc)) from None
