@@ -262,13 +262,16 @@ def section(samples: Samples, config: Config, *, loads: tuple[float, float], too
     )
 
 
-def write_readme(readme: Path, text: str) -> bool:
+def write_readme(
+    readme: Path, text: str, markers: tuple[str, str] = (START_MARKER, END_MARKER)
+) -> bool:
     """Replace what lies between the markers; False (README untouched) when they are
     missing or out of order."""
     content = readme.read_text(encoding="utf-8")
-    start, end = content.find(START_MARKER), content.find(END_MARKER)
+    start_marker, end_marker = markers
+    start, end = content.find(start_marker), content.find(end_marker)
     if start < 0 or end < start:
         return False
-    head = content[: start + len(START_MARKER)]
+    head = content[: start + len(start_marker)]
     readme.write_text(f"{head}\n{text}\n{content[end:]}", encoding="utf-8")
     return True

@@ -35,6 +35,7 @@ from archive.schema import open_archive
 from listing_archiver.serve import datasette_command, metadata_for
 from scraper.records import Entry
 
+from .report import write_readme
 from .scale_build import COMMON_WORD, SIZES, archive_path, build, source_name
 
 ROUNDS = 5
@@ -311,13 +312,7 @@ def table(figures: list[Figure], sizes: list[str], notes: list[str]) -> str:
 
 
 def write_scale_readme(readme: Path, text: str) -> bool:
-    content = readme.read_text(encoding="utf-8")
-    start, end = content.find(SCALE_START), content.find(SCALE_END)
-    if start < 0 or end < start:
-        return False
-    head = content[: start + len(SCALE_START)]
-    readme.write_text(f"{head}\n{text}\n{content[end:]}", encoding="utf-8")
-    return True
+    return write_readme(readme, text, (SCALE_START, SCALE_END))
 
 
 HOURLY_RUNS = 8_760  # a year of hourly runs, per source
