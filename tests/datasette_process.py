@@ -6,17 +6,79 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import time
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 import requests
 
 from listing_archiver.serve import datasette_command, metadata_for
 
-STARTUP_TIMEOUT = 20.0  # seconds Datasette gets to answer /-/versions.json
+STARTUP_TIMEOUT = 60.0  # only guards against a hang: the wait is for uvicorn's line
+RUNNING = "Uvicorn running on"  # what uvicorn prints once it accepts connections
+
+
+class OutputLog:
+    """A child's output (stdout and stderr together), copied line by line to ``path`` by a
+    thread, and waited on by content: a test waits for what the child says, never on a
+    clock. The thread ends, and closes the pipe, when the child's output does."""
+
+    def __init__(self, process: subprocess.Popen[bytes], path: Path) -> None:
+        self.path = path
+        self._lines: list[str] = []
+        self._ended = False
+        self._changed = threading.Condition()
+        assert process.stdout is not None
+        threading.Thread(target=self._copy, args=(process.stdout,), daemon=True).start()
+
+    def _copy(self, stream: IO[bytes]) -> None:
+        with stream, self.path.open("ab") as out:
+            for raw in stream:
+                out.write(raw)
+                out.flush()
+                with self._changed:
+                    self._lines.append(raw.decode("utf-8", errors="replace"))
+                    self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def wait_for(self, needle: str, timeout: float = STARTUP_TIMEOUT) -> bool:
+        """Whether a line holding ``needle`` came before the output ended (``timeout``
+        only guards against a hang)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._ended or self._has(needle), timeout)
+            return self._has(needle)
+
+    def _has(self, needle: str) -> bool:
+        return any(needle in line for line in self._lines)
+
+    def text(self) -> str:
+        with self._changed:
+            return "".join(self._lines)
+
+
+def start_following(
+    command: list[str], log_path: Path, **popen: Any
+) -> tuple[subprocess.Popen[bytes], OutputLog]:
+    """Start ``command`` with its output followed into ``log_path``; returned once uvicorn
+    says it is running (a test fails if the child exits or says nothing of the kind)."""
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        **popen,
+    )
+    output = OutputLog(process, log_path)
+    if not output.wait_for(RUNNING) or process.poll() is not None:
+        process.kill()
+        process.wait()
+        pytest.fail(f"{command[2:4]} did not start (exit {process.poll()}): {output.text()}")
+    return process, output
 
 
 def free_port() -> int:
@@ -26,31 +88,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def datasette_process(db_path: Path, tmp: Path) -> Iterator[tuple[str, Path]]:
-    """Yields the base URL and the path of Datasette's log."""
+def datasette_process(db_path: Path, tmp: Path) -> Iterator[tuple[str, OutputLog]]:
+    """Yields the base URL and Datasette's followed output."""
     metadata_path = tmp / "metadata.json"
     metadata_path.write_text(json.dumps(metadata_for(db_path)), "utf-8")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log_path = tmp / "datasette.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            datasette_command(db_path, metadata_path, port), stdout=log, stderr=log
-        )
+    process, log = start_following(
+        datasette_command(db_path, metadata_path, port), tmp / "datasette.log"
+    )
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Datasette exited {process.returncode}: {log_path.read_text()}")
-            try:
-                if requests.get(f"{base}/-/versions.json", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Datasette did not answer within {STARTUP_TIMEOUT} s")
-            time.sleep(0.1)
-        yield base, log_path
+        assert requests.get(f"{base}/-/versions.json", timeout=10).ok
+        yield base, log
     finally:
         process.terminate()
         try:

@@ -19,7 +19,7 @@ import requests
 
 from archive.schema import open_archive
 
-from .datasette_process import datasette_process
+from .datasette_process import OutputLog, datasette_process
 from .scrape_process import DEADLINE, one, read, runs, wait_until
 from .server import serve_listing
 
@@ -109,7 +109,7 @@ def test_two_scrapes_started_at_once_that_both_wait_both_finish_one_after_the_ot
 class Datasette:
     base: str
     db: str  # the database's name in URLs: the file's stem
-    log: Path
+    log: OutputLog
 
     def get(self, path: str, **params: str) -> requests.Response:
         return requests.get(f"{self.base}/{self.db}{path}", params=params, timeout=10)
@@ -196,7 +196,7 @@ def test_datasette_and_a_held_read_transaction_never_block_a_scrape_nor_fail(
         final_count = datasette.get("/posts.json", _size="0")
 
     assert writer.returncode == 0, (out, err)
-    assert_never_locked(out, err, datasette.log.read_text("utf-8"))
+    assert_never_locked(out, err, datasette.log.text())
     assert hammer.errors == []
     assert len(hammer.statuses) >= hammer.at_least
     assert [s for s in hammer.statuses if s[0] != 200] == []

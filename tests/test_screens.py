@@ -7,9 +7,7 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -20,7 +18,7 @@ from listing_archiver.datasette_plugin import prepare_connection
 from listing_archiver.serve import SETTINGS, database_path, metadata_for
 
 from .current_oracle import insert_versions
-from .datasette_process import datasette_process
+from .datasette_process import OutputLog, datasette_process
 from .test_datasette import POSTS, A, _post, build_archive
 
 DB_NAME = "my archive.v2"  # a stem Datasette must encode in URLs: "my+archive~2Ev2"
@@ -29,11 +27,10 @@ LONG = _post(
     "alpha", A + "long", "A long one", "2024-01-20", "Ann", LONG_EXCERPT, 3, 3
 )  # fmt: skip
 TRUNCATE = int(SETTINGS["truncate_cells_html"])
-LOG_TIMEOUT = 60.0  # only guards against hanging
 
 
 class Site:
-    def __init__(self, base: str, log: Path, db: str) -> None:
+    def __init__(self, base: str, log: OutputLog, db: str) -> None:
         self.base, self.log, self.db = base, log, db
 
     def get(self, path: str, status: int = 200, **params: str) -> requests.Response:
@@ -155,21 +152,13 @@ def test_new_in_latest_run_page_says_which_run(site):
     assert "found_by_run" in page and "run_started" in page
 
 
-def _wait_for_line(log: Path, needle: str) -> list[str]:
-    deadline = time.monotonic() + LOG_TIMEOUT
-    while True:
-        lines = log.read_text("utf-8", errors="replace").splitlines()
-        if any(needle in line for line in lines) or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.05)
-
-
 def test_a_404_is_one_log_line_with_datasettes_error_page(site):
     page = site.get("/no-such-page", status=404).text
     assert "<title>" in page and "404" in page  # Datasette's own error page
     data = site.get(f"/{site.db}/no_such_table.json", status=404).json()
     assert (data["ok"], data["status"]) == (False, 404)
-    lines = _wait_for_line(site.log, "/no_such_table.json")
+    assert site.log.wait_for("/no_such_table.json")  # uvicorn's access line for it
+    lines = site.log.text().splitlines()
     mentions = [line for line in lines if "/no-such-page" in line]
     assert len(mentions) == 1 and "404" in mentions[0]
     assert any("/no_such_table.json" in line and "404" in line for line in lines)

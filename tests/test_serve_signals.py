@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,8 @@ import requests
 
 from archive.schema import open_archive
 
-from .datasette_process import free_port
-from .scrape_process import DEADLINE, ROOT
+from .datasette_process import free_port, start_following
+from .scrape_process import ROOT
 
 EXIT_BOUND = 20.0  # Datasette stops in well under a second; this only guards a hang
 
@@ -46,30 +45,8 @@ def is_running(pid: int) -> bool:
 def start_serve(db: Path, port: int, tmp: Path, log: Path) -> subprocess.Popen[bytes]:
     """``serve`` with its temporary files in ``tmp``, answering on ``port``: returned once
     uvicorn says it is running (its output copied to ``log`` meanwhile and after)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "listing_archiver", "serve", str(db), "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, "TMPDIR": str(tmp)},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    running = threading.Event()
-
-    def copy_output() -> None:
-        assert process.stdout is not None
-        with process.stdout as lines, log.open("ab") as out:
-            for line in lines:
-                out.write(line)
-                out.flush()
-                if b"Uvicorn running on" in line:
-                    running.set()
-        running.set()  # the output ended: serve exited, which the caller reports
-
-    threading.Thread(target=copy_output, daemon=True).start()
-    if not running.wait(DEADLINE) or process.poll() is not None:  # DEADLINE: a hang guard
-        process.kill()
-        pytest.fail(f"serve did not start (exit {process.poll()}): {log.read_text()}")
+    command = [sys.executable, "-m", "listing_archiver", "serve", str(db), "--port", str(port)]
+    process, _ = start_following(command, log, cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp)})
     assert requests.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=10).ok
     return process
 
