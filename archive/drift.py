@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from scraper.records import ENTRY_FIELDS, Entry
+from listing_archiver.scraper.records import ENTRY_FIELDS, Entry
 
 FIELDS = ENTRY_FIELDS
 NEARLY_ALL = 0.9  # a field present in at least this share of archived posts...

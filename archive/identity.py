@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from scraper.urls import DEFAULT_PORTS, canonical_netloc
+from listing_archiver.scraper.urls import DEFAULT_PORTS, canonical_netloc
 
 KEY_SCHEME = "https"
 TRACKING_PARAMS = frozenset({"fbclid", "gclid"})

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from scraper.records import Entry
+from listing_archiver.scraper.records import Entry
 
 from .current import keys_of, refresh_current
 from .hashing import HASH_SCHEME, fields_hash, version_hash

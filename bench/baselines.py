@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 
-from scraper.records import Entry
+from listing_archiver.scraper.records import Entry
 
 _ARTICLES = (
     "//main//article[contains(concat(' ', normalize-space(@class), ' '), ' post-entry ')"

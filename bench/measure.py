@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archive.schema import open_archive
-from archive.store import save_page, start_run
-from scraper.parse import ParsedPage, parse_page
-from scraper.profile import Profile, get_profile
-from scraper.reader import ListingReader
-from scraper.records import Entry
+from listing_archiver.archive.schema import open_archive
+from listing_archiver.archive.store import save_page, start_run
+from listing_archiver.scraper.parse import ParsedPage, parse_page
+from listing_archiver.scraper.profile import Profile, get_profile
+from listing_archiver.scraper.reader import ListingReader
+from listing_archiver.scraper.records import Entry
 
 from .baselines import lxml_parse, raw_open, raw_store
 from .proc import ChildResult, Launcher

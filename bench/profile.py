@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from archive.schema import open_archive
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.job import scrape_source
 from listing_archiver.sources import Source
 from listing_archiver.writer import SerialWriter

@@ -28,12 +28,12 @@ from urllib.parse import quote
 import requests
 from sqlite_utils import Database
 
-from archive import drift, store
-from archive.history import find_post_key, post_history
-from archive.opening import open_reader
-from archive.schema import open_archive
+from listing_archiver.archive import drift, store
+from listing_archiver.archive.history import find_post_key, post_history
+from listing_archiver.archive.opening import open_reader
+from listing_archiver.archive.schema import open_archive
+from listing_archiver.scraper.records import Entry
 from listing_archiver.serve import datasette_command, metadata_for
-from scraper.records import Entry
 
 from .report import write_readme
 from .scale_build import COMMON_WORD, SIZES, archive_path, build, source_name

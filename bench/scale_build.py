@@ -22,10 +22,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from archive import store
-from archive.opening import known_migrations
-from archive.schema import open_archive
-from scraper.records import Entry
+from listing_archiver.archive import store
+from listing_archiver.archive.opening import known_migrations
+from listing_archiver.archive.schema import open_archive
+from listing_archiver.scraper.records import Entry
 
 POSTS_PER_SOURCE = 1_000
 PER_PAGE = 10

@@ -10,10 +10,10 @@ from typing import TextIO
 
 import click
 
-from archive.errors import ExportPathError, ExportWriteError
-from archive.export import FORMATS, export_posts, write_to_path
-from archive.lock import archive_lock
-from archive.opening import upgrade_archive
+from listing_archiver.archive.errors import ExportPathError, ExportWriteError
+from listing_archiver.archive.export import FORMATS, export_posts, write_to_path
+from listing_archiver.archive.lock import archive_lock
+from listing_archiver.archive.opening import upgrade_archive
 
 from .command_errors import (
     ConfigProblem,
@@ -33,7 +33,7 @@ def history(db_path: Path, url: str) -> None:
     URL may be written as the site links it: tracking parameters, a trailing slash
     or a #fragment do not matter. Exits 1 when the archive has no such post.
     """
-    from archive.history import find_post_key, format_history, post_history
+    from listing_archiver.archive.history import find_post_key, format_history, post_history
 
     with closing(read_archive(db_path)) as db:
         key = find_post_key(db, url)

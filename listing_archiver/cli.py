@@ -15,14 +15,14 @@ from typing import Any
 
 import click
 
-from archive.lock import archive_lock
-from archive.opening import open_writer
-from archive.store import mark_interrupted
-from scraper.cancel import Cancellation
-from scraper.errors import ScraperError
-from scraper.fetch import FetchSettings
-from scraper.profile import PROFILES, resolve_profile
-from scraper.urls import host_key, redact_text
+from listing_archiver.archive.lock import archive_lock
+from listing_archiver.archive.opening import open_writer
+from listing_archiver.archive.store import mark_interrupted
+from listing_archiver.scraper.cancel import Cancellation
+from listing_archiver.scraper.errors import ScraperError
+from listing_archiver.scraper.fetch import FetchSettings
+from listing_archiver.scraper.profile import PROFILES, resolve_profile
+from listing_archiver.scraper.urls import host_key, redact_text
 
 from . import __version__
 from .archive_commands import COMMANDS

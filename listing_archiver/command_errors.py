@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
-from archive.errors import ArchiveBusy, ArchiveUnusable
-from archive.opening import open_reader
-from scraper.errors import InvalidURL
-from scraper.paginate import check_start_url
+from listing_archiver.archive.errors import ArchiveBusy, ArchiveUnusable
+from listing_archiver.archive.opening import open_reader
+from listing_archiver.scraper.errors import InvalidURL
+from listing_archiver.scraper.paginate import check_start_url
 
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
 

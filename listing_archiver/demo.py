@@ -28,12 +28,12 @@ from typing import Any
 from sqlite_utils import Database
 
 import listing_archiver
-from archive.errors import ArchiveOccupied, NotAnArchive
-from archive.lock import archive_lock
-from archive.opening import inspect_archive, peek
-from archive.schema import open_archive
-from scraper.fetch import Fetcher, FetchSettings
-from scraper.robots import RobotsCache
+from listing_archiver.archive.errors import ArchiveOccupied, NotAnArchive
+from listing_archiver.archive.lock import archive_lock
+from listing_archiver.archive.opening import inspect_archive, peek
+from listing_archiver.archive.schema import open_archive
+from listing_archiver.scraper.fetch import Fetcher, FetchSettings
+from listing_archiver.scraper.robots import RobotsCache
 
 from .job import STOP_REASONS, RunReport, scrape_source
 from .serve import INSTALL_HINT

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import NoReturn
 
-from scraper.cancel import Cancellation
+from listing_archiver.scraper.cancel import Cancellation
 
 log = logging.getLogger(__name__)
 

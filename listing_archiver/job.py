@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive import drift, store
-from archive.store import PageOutcome
-from scraper.cancel import Cancellation
-from scraper.errors import Cancelled, LayoutDrift, NoEntriesError, ScraperError
-from scraper.fetch import Fetcher, FetchSettings, Pacer
-from scraper.paginate import END, ListingPage, Walk
-from scraper.profile import resolve_profile
-from scraper.robots import RobotsCache
-from scraper.urls import host_key, redact
+from listing_archiver.archive import drift, store
+from listing_archiver.archive.store import PageOutcome
+from listing_archiver.scraper.cancel import Cancellation
+from listing_archiver.scraper.errors import Cancelled, LayoutDrift, NoEntriesError, ScraperError
+from listing_archiver.scraper.fetch import Fetcher, FetchSettings, Pacer
+from listing_archiver.scraper.paginate import END, ListingPage, Walk
+from listing_archiver.scraper.profile import resolve_profile
+from listing_archiver.scraper.robots import RobotsCache
+from listing_archiver.scraper.urls import host_key, redact
 
 from . import learned
 from .sources import Source

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from archive import drift
-from archive import learned as kept
-from archive.learned import StoredProfile
-from scraper.paginate import ListingPage, Walk
-from scraper.profile import Profile, load_profile, profile_toml
-from scraper.reader import LearnedProfile
+from listing_archiver.archive import drift
+from listing_archiver.archive import learned as kept
+from listing_archiver.archive.learned import StoredProfile
+from listing_archiver.scraper.paginate import ListingPage, Walk
+from listing_archiver.scraper.profile import Profile, load_profile, profile_toml
+from listing_archiver.scraper.reader import LearnedProfile
 
 from .sources import Source
 from .writer import SerialWriter

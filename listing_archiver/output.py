@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO, TypeVar
 
-from archive.errors import ExportWriteError
+from listing_archiver.archive.errors import ExportWriteError
 
 T = TypeVar("T")
 STDOUT = "standard output"

@@ -19,14 +19,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from scraper.errors import ScraperError
-from scraper.fetch import Fetcher, FetchSettings
-from scraper.paginate import Walk
-from scraper.parse import ParsedPage
-from scraper.profile import SELECTOR_FIELDS, Profile, profile_toml
-from scraper.records import ENTRY_FIELDS, Entry
-from scraper.robots import RobotsCache
-from scraper.urls import redact
+from listing_archiver.scraper.errors import ScraperError
+from listing_archiver.scraper.fetch import Fetcher, FetchSettings
+from listing_archiver.scraper.paginate import Walk
+from listing_archiver.scraper.parse import ParsedPage
+from listing_archiver.scraper.profile import SELECTOR_FIELDS, Profile, profile_toml
+from listing_archiver.scraper.records import ENTRY_FIELDS, Entry
+from listing_archiver.scraper.robots import RobotsCache
+from listing_archiver.scraper.urls import redact
 
 FIELDS = ENTRY_FIELDS
 EXCERPT_START = 60  # characters of the excerpt shown in the table

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import IO
 
-from archive.store import PageOutcome
-from scraper.paginate import ListingPage
+from listing_archiver.archive.store import PageOutcome
+from listing_archiver.scraper.paginate import ListingPage
 
 from .job import PageCallback, RunReport
 from .sources import Source

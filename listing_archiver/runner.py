@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from archive import store
-from scraper.cancel import Cancellation
-from scraper.fetch import Fetcher, Pacer
-from scraper.robots import RobotsCache
-from scraper.urls import host_key
+from listing_archiver.archive import store
+from listing_archiver.scraper.cancel import Cancellation
+from listing_archiver.scraper.fetch import Fetcher, Pacer
+from listing_archiver.scraper.robots import RobotsCache
+from listing_archiver.scraper.urls import host_key
 
 from .job import PageCallback, RunReport, fetch_settings, interrupted_report, scrape_source
 from .sources import Source

@@ -18,11 +18,11 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from scraper.errors import InvalidURL, UnknownProfileError
-from scraper.fetch import FetchSettings
-from scraper.paginate import check_start_url
-from scraper.profile import OVERRIDE_FIELDS, PROFILES, resolve_profile
-from scraper.urls import host_key
+from listing_archiver.scraper.errors import InvalidURL, UnknownProfileError
+from listing_archiver.scraper.fetch import FetchSettings
+from listing_archiver.scraper.paginate import check_start_url
+from listing_archiver.scraper.profile import OVERRIDE_FIELDS, PROFILES, resolve_profile
+from listing_archiver.scraper.urls import host_key
 
 T = TypeVar("T")
 Table = Mapping[str, object]

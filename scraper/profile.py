@@ -126,7 +126,9 @@ def _toml_string(value: str) -> str:
 
 def _load_builtin() -> dict[str, Profile]:
     profiles = {}
-    for entry in sorted(files("scraper").joinpath("profiles").iterdir(), key=lambda e: e.name):
+    for entry in sorted(
+        files("listing_archiver.scraper").joinpath("profiles").iterdir(), key=lambda e: e.name
+    ):
         if entry.name.endswith(".toml"):
             profile = load_profile(entry.read_text("utf-8"), f"scraper/profiles/{entry.name}")
             profiles[profile.name] = profile

@@ -18,9 +18,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from scraper.errors import ScraperError
-from scraper.parse import parse_page
-from scraper.records import ENTRY_FIELDS
+from listing_archiver.scraper.errors import ScraperError
+from listing_archiver.scraper.parse import parse_page
+from listing_archiver.scraper.records import ENTRY_FIELDS
 
 from . import reference
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.fetch import Fetcher, FetchSettings
+from listing_archiver.scraper.fetch import Fetcher, FetchSettings
 
 from .scrape_process import Scrapes
 from .server import TestServer

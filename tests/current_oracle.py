@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from archive.current import refresh_current
+from listing_archiver.archive.current import refresh_current
 
 OLD_VIEW = """
 select

@@ -30,9 +30,9 @@ from statistics import mean
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from scraper.errors import ScraperError
-from scraper.reader import ListingReader
-from scraper.records import Entry
+from listing_archiver.scraper.errors import ScraperError
+from listing_archiver.scraper.reader import ListingReader
+from listing_archiver.scraper.records import Entry
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "engines"
 FLOORS = Path(__file__).resolve().parents[1] / "fixtures" / "reference-floors.json"

@@ -8,7 +8,7 @@ from functools import partial
 
 from listing_archiver import job
 from listing_archiver.cli import main
-from scraper.fetch import FetchSettings
+from listing_archiver.scraper.fetch import FetchSettings
 
 BACKOFF = 30.0
 

@@ -9,11 +9,11 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from archive.schema import open_archive
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.cli import cli
+from listing_archiver.scraper.parse import parse_page
+from listing_archiver.scraper.text import clean_excerpt
 from listing_archiver.sources import ConfigError, load_sources
-from scraper.parse import parse_page
-from scraper.text import clean_excerpt
 
 from .server import Reply, html_page, papermod_entry, serve_listing
 

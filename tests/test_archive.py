@@ -8,11 +8,11 @@ import unicodedata
 
 import pytest
 
-from archive.hashing import HASH_SCHEME, content_hash, normalise
-from archive.opening import cache_kib
-from archive.schema import migrations, open_archive
-from archive.store import save_page, start_run
-from scraper.records import Entry
+from listing_archiver.archive.hashing import HASH_SCHEME, content_hash, normalise
+from listing_archiver.archive.opening import cache_kib
+from listing_archiver.archive.schema import migrations, open_archive
+from listing_archiver.archive.store import save_page, start_run
+from listing_archiver.scraper.records import Entry
 
 POST = Entry(
     title="Café notes",

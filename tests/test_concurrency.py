@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from archive.schema import open_archive
+from listing_archiver.archive.schema import open_archive
 
 from .datasette_process import OutputLog, datasette_process
 from .scrape_process import DEADLINE, one, read, runs, wait_until

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.schema import open_archive
-from archive.store import save_page, start_run
+from listing_archiver.archive.schema import open_archive
+from listing_archiver.archive.store import save_page, start_run
 from listing_archiver.cli import cli
 from listing_archiver.datasette_plugin import prepare_connection
+from listing_archiver.scraper.records import Entry
 from listing_archiver.serve import metadata_for
-from scraper.records import Entry
 
 from .conftest import FIXTURES
 from .current_oracle import OLD_VIEW, assert_current_is_what_the_old_view_computed

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from archive.identity import post_key
-from archive.schema import open_archive
 from listing_archiver import serve as serve_module
+from listing_archiver.archive.identity import post_key
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.datasette_plugin import prepare_connection
 from listing_archiver.serve import (
     DatasetteMissing,

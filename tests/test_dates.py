@@ -9,8 +9,8 @@ import pytest
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 
-import scraper.dates as dates_module
-from scraper.dates import extract_date, parse_date_text
+import listing_archiver.scraper.dates as dates_module
+from listing_archiver.scraper.dates import extract_date, parse_date_text
 
 # Friday 10 May 2024, noon UTC: relative and year-less dates below are read against it.
 FETCHED = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from scraper.deadlines import Deadlines
+from listing_archiver.scraper.deadlines import Deadlines
 
 from .scrape_process import DEADLINE
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive import drift
-from archive.drift import Baseline, baseline, drifted_fields
-from archive.schema import open_archive
+from listing_archiver.archive import drift
+from listing_archiver.archive.drift import Baseline, baseline, drifted_fields
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.cli import cli
-from scraper.records import Entry
+from listing_archiver.scraper.records import Entry
 
 from .server import TestServer, html_page, papermod_entry, serve_listing
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.parse import parse_page
+from listing_archiver.scraper.parse import parse_page
 
 from . import reference
 from .accuracy import ENGINES, below_floor, load, scores

@@ -14,9 +14,9 @@ import xml.etree.ElementTree as ET
 import feedparser
 import pytest
 
-from archive.export import EXPORT_COLUMNS, FORMATS, export_posts, write_atomically
-from archive.schema import open_archive
 from listing_archiver import __version__
+from listing_archiver.archive.export import EXPORT_COLUMNS, FORMATS, export_posts, write_atomically
+from listing_archiver.archive.schema import open_archive
 
 from .current_oracle import insert_versions
 

@@ -27,13 +27,13 @@ from bs4.element import Tag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import scraper.entry as entry_module
-import scraper.parse as parse_module
-from scraper.dates import extract_date
-from scraper.errors import NoEntriesError, ScraperError
-from scraper.parse import fast_path_supports, next_page_tiers, parse_page
-from scraper.profile import PROFILES, SELECTOR_FIELDS, Profile, get_profile
-from scraper.select import (
+import listing_archiver.scraper.entry as entry_module
+import listing_archiver.scraper.parse as parse_module
+from listing_archiver.scraper.dates import extract_date
+from listing_archiver.scraper.errors import NoEntriesError, ScraperError
+from listing_archiver.scraper.parse import fast_path_supports, next_page_tiers, parse_page
+from listing_archiver.scraper.profile import PROFILES, SELECTOR_FIELDS, Profile, get_profile
+from listing_archiver.scraper.select import (
     _LIST_ATTRIBUTES,
     HTML_CASE_INSENSITIVE_ATTRIBUTES,
     compile_selector,
@@ -41,7 +41,7 @@ from scraper.select import (
     select,
     select_one,
 )
-from scraper.text import clean_excerpt, clean_text
+from listing_archiver.scraper.text import clean_excerpt, clean_text
 
 from .conftest import FIXTURES
 from .server import html_page, papermod_entry

@@ -22,12 +22,18 @@ from functools import partial
 import pytest
 from click.testing import CliRunner
 
-from archive.schema import open_archive
 from listing_archiver import job
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.cli import cli
-from scraper.errors import FetchError, HTTPStatusError, NotHTML, ResponseTooLarge, TransportError
-from scraper.fetch import Fetcher, FetchSettings
-from scraper.paginate import END, LOOP, Walk
+from listing_archiver.scraper.errors import (
+    FetchError,
+    HTTPStatusError,
+    NotHTML,
+    ResponseTooLarge,
+    TransportError,
+)
+from listing_archiver.scraper.fetch import Fetcher, FetchSettings
+from listing_archiver.scraper.paginate import END, LOOP, Walk
 
 from .conftest import FAST
 from .server import (

@@ -11,8 +11,8 @@ import pytest
 from bs4.dammit import UnicodeDammit
 
 from listing_archiver import PROJECT_URL, __version__
-from scraper.errors import HTTPStatusError, ResponseTooLarge, TransportError
-from scraper.fetch import Fetcher, FetchSettings, decode_html, parse_retry_after
+from listing_archiver.scraper.errors import HTTPStatusError, ResponseTooLarge, TransportError
+from listing_archiver.scraper.fetch import Fetcher, FetchSettings, decode_html, parse_retry_after
 
 from .conftest import FAST
 from .server import Reply

@@ -11,9 +11,9 @@ from datetime import datetime
 import pytest
 from bs4 import BeautifulSoup
 
-from scraper.errors import NoEntriesError
-from scraper.generic import extract_generic
-from scraper.parse import parse_page
+from listing_archiver.scraper.errors import NoEntriesError
+from listing_archiver.scraper.generic import extract_generic
+from listing_archiver.scraper.parse import parse_page
 
 from .conftest import FIXTURES
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from archive.schema import open_archive
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.cli import cli
 
 from .conftest import FIXTURES

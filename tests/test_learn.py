@@ -4,10 +4,10 @@ the pages after it through the fast path."""
 
 from __future__ import annotations
 
-from scraper.groups import taxonomy
-from scraper.paginate import Walk
-from scraper.parse import parse_page
-from scraper.reader import ListingReader
+from listing_archiver.scraper.groups import taxonomy
+from listing_archiver.scraper.paginate import Walk
+from listing_archiver.scraper.parse import parse_page
+from listing_archiver.scraper.reader import ListingReader
 
 URL = "https://news.example.org/"
 
@@ -223,7 +223,7 @@ def test_a_post_titled_with_next_is_no_pagination_link_the_short_next_link_is():
 
 
 def test_papermod_markup_without_its_generator_tag_is_learned_to_the_builtin_reading():
-    from scraper.profile import get_profile
+    from listing_archiver.scraper.profile import get_profile
 
     from .server import html_page, papermod_entry
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from archive.schema import open_archive
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.job import scrape_source
+from listing_archiver.scraper.profile import load_profile
 from listing_archiver.sources import Source
 from listing_archiver.writer import SerialWriter
-from scraper.profile import load_profile
 
 from .server import Reply, TestServer
 

@@ -4,8 +4,8 @@ the next page, and the walk follows only the site's own pages, never a story's h
 
 from __future__ import annotations
 
-from scraper.paginate import Walk
-from scraper.parse import parse_page
+from listing_archiver.scraper.paginate import Walk
+from listing_archiver.scraper.parse import parse_page
 
 HOME, ELSEWHERE = "https://links.example/", "https://elsewhere.example"
 USERS = ("ferris", "mkoi", "lenore", "osk")

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from listing_archiver.cli import cli
-from scraper.urls import http_url_problem
+from listing_archiver.scraper.urls import http_url_problem
 
 from .conftest import FIXTURES
 from .server import TestServer

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.errors import ScraperError
-from scraper.paginate import Walk
+from listing_archiver.scraper.errors import ScraperError
+from listing_archiver.scraper.paginate import Walk
 
 from .server import html_page, papermod_entry
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from scraper.errors import NoEntriesError
-from scraper.parse import parse_page
-from scraper.profile import get_profile
+from listing_archiver.scraper.errors import NoEntriesError
+from listing_archiver.scraper.parse import parse_page
+from listing_archiver.scraper.profile import get_profile
 
 from .conftest import FIXTURES, read_seed, shared_file
 from .server import html_page, papermod_entry

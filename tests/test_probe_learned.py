@@ -10,8 +10,8 @@ import json
 from click.testing import CliRunner
 
 from listing_archiver.cli import cli
+from listing_archiver.scraper.profile import load_profile
 from listing_archiver.sources import load_sources
-from scraper.profile import load_profile
 
 
 def _news(days: range, next_href: str | None) -> str:

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from archive.schema import open_archive
-from archive.store import PageOutcome
+from listing_archiver.archive.schema import open_archive
+from listing_archiver.archive.store import PageOutcome
 from listing_archiver.report import live_progress
 from listing_archiver.runner import RunOptions, run_sources
+from listing_archiver.scraper.paginate import ListingPage
 from listing_archiver.sources import Source
 from listing_archiver.writer import SerialWriter
-from scraper.paginate import ListingPage
 
 from .scrape_process import DEADLINE, read
 from .server import TestServer, serve_listing

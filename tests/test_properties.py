@@ -21,12 +21,12 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from archive.hashing import content_hash, normalise
-from archive.identity import _canonical_general, canonical_url
-from scraper.errors import ParseError
-from scraper.parse import parse_page
-from scraper.records import Entry
-from scraper.urls import absolute_http_url
+from listing_archiver.archive.hashing import content_hash, normalise
+from listing_archiver.archive.identity import _canonical_general, canonical_url
+from listing_archiver.scraper.errors import ParseError
+from listing_archiver.scraper.parse import parse_page
+from listing_archiver.scraper.records import Entry
+from listing_archiver.scraper.urls import absolute_http_url
 
 from .server import html_page, papermod_entry
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from archive import drift, store
-from archive.history import find_post_key, post_history
-from archive.schema import open_archive
+from listing_archiver.archive import drift, store
+from listing_archiver.archive.history import find_post_key, post_history
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.datasette_plugin import prepare_connection
+from listing_archiver.scraper.records import Entry
 from listing_archiver.serve import metadata_for
-from scraper.records import Entry
 
 FULL_SCAN = re.compile(r"^SCAN (\w+)$")  # "SCAN t USING [COVERING] INDEX i" reads an index
 TABLES = {"posts", "runs", "sightings", "p", "v", "c", "r", "s"}  # names and aliases used

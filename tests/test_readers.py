@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlite_utils import Database
 
-from archive.lock import archive_lock
-from archive.opening import known_migrations
-from archive.schema import migrations, open_archive
+from listing_archiver.archive.lock import archive_lock
+from listing_archiver.archive.opening import known_migrations
+from listing_archiver.archive.schema import migrations, open_archive
 from listing_archiver.cli import cli
 
 from .server import TestServer, serve_listing

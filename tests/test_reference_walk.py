@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scraper.paginate import Walk
-from scraper.records import Entry
+from listing_archiver.scraper.paginate import Walk
+from listing_archiver.scraper.records import Entry
 
 from . import reference
 from .conftest import SHARED
@@ -96,6 +96,6 @@ def _page_paths(walked: list, local: str) -> set[str]:  # type: ignore[type-arg]
 
 
 def reference_feed_tries() -> int:
-    from scraper.feeds import MAX_TRIES
+    from listing_archiver.scraper.feeds import MAX_TRIES
 
     return MAX_TRIES

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from archive.schema import migrations, open_archive
+from listing_archiver.archive.schema import migrations, open_archive
 from listing_archiver.cli import cli
 
 from .server import serve_listing
@@ -187,11 +187,13 @@ def test_opening_in_a_read_only_folder_raises_one_line_and_leaves_nothing(refusi
         conn.execute("drop table t")
     conn.close()
     folder.chmod(0o555)
-    code = f"from archive.schema import open_archive; open_archive({str(db)!r})"
+    code = f"from listing_archiver.archive.schema import open_archive; open_archive({str(db)!r})"
     try:
         result = python_obeying_permissions("-c", code)
     finally:
         folder.chmod(0o755)
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"archive.errors.ArchiveInaccessible: cannot open archive {db}: ")
+    assert last.startswith(
+        f"listing_archiver.archive.errors.ArchiveInaccessible: cannot open archive {db}: "
+    )
     assert companions(db) == ()

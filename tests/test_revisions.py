@@ -9,9 +9,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from archive.identity import canonical_url
-from archive.schema import open_archive
 from listing_archiver import serve as serve_module
+from listing_archiver.archive.identity import canonical_url
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.cli import cli
 
 from .conftest import FIXTURES

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from scraper.errors import RobotsDisallowed, TransportError
-from scraper.fetch import DEFAULT_USER_AGENT, Fetcher
-from scraper.robots import RobotsCache, agent_token, robots_url
+from listing_archiver.scraper.errors import RobotsDisallowed, TransportError
+from listing_archiver.scraper.fetch import DEFAULT_USER_AGENT, Fetcher
+from listing_archiver.scraper.robots import RobotsCache, agent_token, robots_url
 
 from .conftest import FAST
 from .server import Reply, TestServer

@@ -7,10 +7,10 @@ import logging
 import pytest
 from click.testing import CliRunner
 
-from archive.schema import open_archive
-from archive.store import _count, start_run
+from listing_archiver.archive.schema import open_archive
+from listing_archiver.archive.store import _count, start_run
 from listing_archiver.cli import cli
-from scraper.urls import redact
+from listing_archiver.scraper.urls import redact
 
 from .server import serve_listing
 

@@ -10,9 +10,9 @@ import threading
 import pytest
 from click.testing import CliRunner
 
-from archive.lock import archive_lock
-from archive.schema import open_archive
-from archive.store import start_run
+from listing_archiver.archive.lock import archive_lock
+from listing_archiver.archive.schema import open_archive
+from listing_archiver.archive.store import start_run
 from listing_archiver.cli import cli
 
 from .scrape_process import DEADLINE

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from archive.hashing import HASH_SCHEME
-from archive.schema import m005_hash_scheme_2, migrations, open_archive
-from archive.store import start_run
+from listing_archiver.archive.hashing import HASH_SCHEME
+from listing_archiver.archive.schema import m005_hash_scheme_2, migrations, open_archive
+from listing_archiver.archive.store import start_run
 from listing_archiver.cli import cli
 
 from .conftest import FIXTURES

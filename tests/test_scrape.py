@@ -8,7 +8,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from archive.schema import open_archive
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.cli import cli
 from listing_archiver.job import scrape_source
 from listing_archiver.sources import Source

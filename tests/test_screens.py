@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from archive.history import word_diff
-from archive.schema import open_archive
+from listing_archiver.archive.history import word_diff
+from listing_archiver.archive.schema import open_archive
 from listing_archiver.datasette_plugin import prepare_connection
 from listing_archiver.serve import SETTINGS, database_path, metadata_for
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from archive.schema import open_archive
+from listing_archiver.archive.schema import open_archive
 
 from .datasette_process import free_port, start_following
 from .scrape_process import ROOT

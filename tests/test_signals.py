@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from listing_archiver.interrupts import Interrupts
-from scraper.cancel import Cancellation
+from listing_archiver.scraper.cancel import Cancellation
 
 from .scrape_process import ROOT, Scrapes, one, read, runs, wait_until
 from .server import Reply, TestServer, serve_listing

@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
+from listing_archiver.scraper.fetch import FetchSettings
 from listing_archiver.sources import ConfigError, Source, load_sources
-from scraper.fetch import FetchSettings
 
 EXAMPLE = """\
 delay = 1.0                      # defaults for every source

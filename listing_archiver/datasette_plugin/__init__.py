@@ -24,7 +24,7 @@ from typing import Any
 from markupsafe import Markup, escape
 from pluggy import HookimplMarker
 
-from archive.history import FIELDS, describe_field_changes, word_diff
+from listing_archiver.archive.history import FIELDS, describe_field_changes, word_diff
 
 from .posts_table import install_posts_table
 
