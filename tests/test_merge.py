@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +24,9 @@ from listing_archiver.archive.schema import migrations
 from listing_archiver.cli import cli
 
 from .archive_dump import dump
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 from .current_oracle import assert_current_is_what_the_old_view_computed
+from .scrape_process import DEADLINE
 from .server import TestServer
 from .test_learned_archive import _serve as serve_learnable
 from .untouched import state
@@ -183,9 +186,9 @@ def test_a_shard_run_again_after_a_merge_adds_only_its_new_runs(shards, tmp_path
     assert dump(target) == _merged_once(tmp_path, shards.a)
 
 
-def _merged_once(tmp_path: Path, shard: Path) -> object:
+def _merged_once(tmp_path: Path, *shards: Path) -> object:
     fresh = tmp_path / "fresh.db"
-    merge(fresh, shard)
+    merge(fresh, *shards)
     return dump(fresh)
 
 
@@ -258,3 +261,46 @@ def test_a_shard_that_fails_halfway_leaves_the_target_as_before_it(shards, tmp_p
         f" {target} is as it was before {shards.b}"
     ]
     assert dump(target) == before
+
+
+PAUSED_MERGE = """
+import sys
+from listing_archiver.archive.lock import archive_lock
+from listing_archiver.archive.merge import merge_shard
+from listing_archiver.archive.opening import open_writer
+
+def pause():
+    print("paused", flush=True)
+    sys.stdin.read()  # until the test kills this process
+
+target, shard = sys.argv[1:]
+with archive_lock(target):
+    db = open_writer(target)
+    db.conn.create_function("pause", 0, pause)
+    db.execute("create temp trigger pause after insert on main.sightings begin select pause(); end")
+    merge_shard(db, shard)
+"""
+
+
+def test_a_merge_killed_inside_a_shard_leaves_the_target_as_before_it(shards, tmp_path):
+    """A real process, paused by a connection-only trigger at the shard's first sighting
+    (its runs and posts written by then, uncommitted), then SIGKILLed."""
+    target = tmp_path / "merged.db"
+    merge(target, shards.a)
+    before = dump(target)
+    with subprocess.Popen(
+        [sys.executable, "-c", PAUSED_MERGE, str(target), str(shards.b)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as child:
+        try:
+            assert child.stdout is not None and child.stdout.readline() == "paused\n"
+            assert query(target, "select count(*) from runs") == [(2,)]  # B's: uncommitted
+        finally:
+            child.kill()  # SIGKILL
+            child.wait(timeout=DEADLINE)
+    assert dump(target) == before
+    merge(target, shards.b)  # the lock was released with the process: merge again
+    assert dump(target) == _merged_once(tmp_path, shards.a, shards.b)
