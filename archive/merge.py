@@ -147,21 +147,27 @@ def _progress(row: dict[str, Any]) -> tuple[Any, ...]:
 
 def merge_runs(target: Database, shard: Database, *, origin: str) -> RunMap:
     """Add the shard's runs the target lacks, and map every shard run to its target id."""
-    known = {run_key(row): row for row in _rows(target, "select * from runs")}
+    known = {
+        (source, url, started): run_id
+        for run_id, source, url, started in target.execute(
+            "select id, source, url, started from runs"
+        )
+    }
     ids: dict[int, int] = {}
     new: set[int] = set()
     for row in _rows(shard, "select * from runs order by id"):
         fields = {name: value for name, value in row.items() if name not in RUN_LOCAL}
         existing = known.get(run_key(row))
         if existing is None:
-            ids[row["id"]] = _insert(
+            known[run_key(row)] = ids[row["id"]] = _insert(
                 target, "runs", {**fields, "origin": origin, "origin_id": row["id"]}
             )
             new.add(row["id"])
             continue
-        ids[row["id"]] = existing["id"]
-        if _progress(row) > _progress(existing):
-            _update(target, "runs", "id", existing["id"], fields)
+        ids[row["id"]] = existing
+        [mine] = _rows(target, "select * from runs where id = ?", [existing])
+        if _progress(row) > _progress(mine):
+            _update(target, "runs", "id", existing, fields)
     return RunMap(ids, frozenset(new), tuple(sorted(new)))
 
 
