@@ -223,6 +223,15 @@ def test_a_foreign_file_is_refused_in_one_line_before_anything_is_written(shards
     assert not target.exists() and not Path(f"{target}.lock").exists()
 
 
+def test_a_target_that_is_not_an_archive_is_refused_and_left_alone(shards, tmp_path):
+    notes = tmp_path / "notes.db"
+    Database(notes)["notes"].insert({"text": "mine"})
+    before = state(notes)
+    line = _refused(notes, shards.a)
+    assert "is a SQLite database but not a listing-archiver archive (tables: notes)" in line
+    assert state(notes) == before
+
+
 def test_a_shard_behind_the_code_is_refused_naming_upgrade_and_left_alone(shards, tmp_path):
     old = tmp_path / "old.db"
     migrations.apply(Database(old), stop_before=known_migrations()[-1])
