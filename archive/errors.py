@@ -8,6 +8,7 @@ ArchiveError
 │   ├── ArchiveTooOld      a reader needs migrations applied first (``listing-archiver upgrade``)
 │   ├── ArchiveTooNew      written by a newer listing-archiver than this one
 │   ├── ArchiveOccupied    the path holds a file the caller must not replace (``demo``)
+│   ├── SameArchive        a shard given to ``merge`` is its target
 │   └── ArchiveInaccessible  the OS or SQLite refused: a missing or read-only folder or file
 └── ExportError            an export could not be written where asked (carries ``path``)
     ├── ExportPathError    the path cannot be written at all: no such folder, read-only...
@@ -78,6 +79,11 @@ class ArchiveTooNew(ArchiveUnusable):
 
 class ArchiveOccupied(ArchiveUnusable):
     """The path holds something the command would have to replace, and may not."""
+
+
+class SameArchive(ArchiveUnusable):
+    def __init__(self, path: str, target: str) -> None:
+        super().__init__(path, f"{path} is the target archive {target}: nothing to merge")
 
 
 class ArchiveInaccessible(ArchiveUnusable):

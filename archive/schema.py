@@ -223,6 +223,15 @@ def m008_history_grows_with_news(db: Database) -> None:
     install_counts(db)
 
 
+@migrations()
+def m011_merge_origin(db: Database) -> None:
+    """Where a run merged in from another archive came from (``archive.merge``): the
+    shard's path as given to ``merge`` and the run's id there. Null for a run made here."""
+    runs = db.table("runs")
+    runs.add_column("origin", str)
+    runs.add_column("origin_id", int)
+
+
 def open_archive(path: str) -> Database:
     """Open (creating if needed) the archive at ``path`` for writing, its schema up to date.
 

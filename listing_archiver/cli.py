@@ -28,6 +28,7 @@ from . import __version__
 from .archive_commands import COMMANDS
 from .command_errors import EXIT_FAILED, ConfigProblem, archive_errors, check_url
 from .interrupts import exit_interrupted, handling_interrupts
+from .merge_command import merge
 from .report import as_json, as_text, is_newsworthy, live_progress
 from .runner import DEFAULT_JOBS, RunOptions, run_sources
 from .sources import ConfigError, Source, load_sources
@@ -334,6 +335,7 @@ def _redact_log_record(record: logging.LogRecord) -> bool:
 
 for command in COMMANDS:  # history, export, serve, upgrade
     cli.add_command(command)
+cli.add_command(merge)
 
 
 def main() -> None:

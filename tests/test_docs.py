@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
 
 from listing_archiver.cli import cli
 from listing_archiver.serve import INSTALL_HINT
@@ -84,3 +92,140 @@ def test_the_datasette_install_hint_names_the_pinned_version():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     [pin] = pyproject["project"]["optional-dependencies"]["datasette"]
     assert f"pip install '{pin}'" in INSTALL_HINT
+
+
+# -- Beyond one machine: compose.yaml, the Dockerfile and the systemd units --------------
+
+# Interfaces other branches are building today, which compose.yaml and the systemd units
+# are written to (issue 15 point 2: `worker --broker URL [--threads N]` and `run ...
+# --broker URL`; the `distributed` extra). Until one lands, a file's use of it is checked
+# against this list; once it lands, against the CLI itself, and the entry can go.
+AWAITED_OPTIONS = {"worker": {"--broker", "--threads"}, "run": {"--broker"}}
+AWAITED_EXTRAS = {"distributed"}
+COMPOSE = ROOT / "compose.yaml"
+SYSTEMD = ROOT / "examples" / "systemd"
+WORKER_UNIT = SYSTEMD / "listing-archiver-worker@.service"
+WRITER_UNIT = SYSTEMD / "listing-archiver-writer.service"
+
+
+def _compose() -> dict[str, Any]:
+    return dict(yaml.safe_load(COMPOSE.read_text("utf-8")))
+
+
+def _compose_commands() -> dict[str, list[str]]:
+    """Each service's listing-archiver command, as its shell would split it (the
+    writer's is a line of its schedule loop, ``$$`` being Compose's escaped ``$``)."""
+    commands = {}
+    for name, service in _compose()["services"].items():
+        command = service.get("command", [])
+        if command[:1] == ["listing-archiver"]:
+            commands[name] = command
+        for line in " ".join(command).replace("$$", "$").splitlines():
+            if line.strip().startswith("listing-archiver "):
+                commands[name] = shlex.split(line.split(" & ")[0])
+    return commands
+
+
+def _unit_command(unit: Path) -> list[str]:
+    """The unit's ExecStart with its Environment= values put in, as systemd does."""
+    lines = unit.read_text("utf-8").splitlines()
+    environment = dict(
+        line.removeprefix("Environment=").split("=", 1)
+        for line in lines
+        if line.startswith("Environment=")
+    )
+    [start] = [line.removeprefix("ExecStart=") for line in lines if line.startswith("ExecStart=")]
+    for name, value in environment.items():
+        start = start.replace(f"${{{name}}}", value)
+    words = shlex.split(start)
+    return words[next(i for i, w in enumerate(words) if w.endswith("/listing-archiver")) :]
+
+
+def _check_against_cli(words: list[str]) -> None:
+    """``listing-archiver COMMAND ARGS`` is accepted by the CLI, but for what is awaited."""
+    assert words[0] == "listing-archiver" or words[0].endswith("/listing-archiver")
+    name, args = words[1], words[2:]
+    if name not in cli.commands:
+        assert {arg for arg in args if arg.startswith("--")} <= AWAITED_OPTIONS[name], name
+        return
+    command = cli.commands[name]
+    known = {opt for param in command.params for opt in param.opts}
+    for option in AWAITED_OPTIONS.get(name, set()) - known:  # drop it and its value
+        at = args.index(option)
+        args = args[:at] + args[at + 2 :]
+    if "--db" in known and "--db" not in args:  # the archive first: the cli branch's form
+        args = [*args[1:], "--db", args[0]]
+    command.make_context(name, args)
+
+
+def test_compose_and_systemd_commands_use_real_commands_and_options():
+    commands = [*_compose_commands().values(), _unit_command(WORKER_UNIT)]
+    commands.append(_unit_command(WRITER_UNIT))
+    assert [words[1] for words in commands] == ["worker", "run", "worker", "run"]
+    for words in commands:
+        _check_against_cli(words)
+
+
+def test_compose_runs_redis_two_workers_and_one_writer_on_one_broker():
+    services = _compose()["services"]
+    assert set(services) == {"redis", "worker", "writer"}
+    assert services["worker"]["deploy"]["replicas"] == 2
+    assert "writer" not in services["writer"].get("deploy", {})  # one writer, never replicated
+    assert "--appendonly" in services["redis"]["command"]  # in-flight work survives a restart
+    brokers = {words[words.index("--broker") + 1] for words in _compose_commands().values()}
+    assert brokers == {"redis://redis:6379/0"}  # the redis service, on Redis' port
+    writer = services["writer"]
+    archive = _compose_commands()["writer"][3]  # run ARCHIVE SOURCES
+    assert not archive.startswith("/") and any(
+        volume.endswith(f":{writer['working_dir']}") for volume in writer["volumes"]
+    )  # the archive lives in the bind-mounted folder, not in the container
+    assert all(service.get("build") == "." for service in (services["worker"], writer))
+
+
+def test_the_image_installs_the_distributed_extra_from_the_checkout():
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    assert "pip install --no-cache-dir '.[distributed]'" in dockerfile
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    assert "distributed" in extras or "distributed" in AWAITED_EXTRAS
+    ignored = (ROOT / ".dockerignore").read_text("utf-8").split()
+    assert {".git", ".venv", "*.db"} <= set(ignored)
+    assert "archive" not in ignored  # the archive package, not the data folder
+
+
+def test_the_systemd_worker_and_writer_share_a_broker_and_the_timer_starts_the_writer():
+    brokers = {words[words.index("--broker") + 1] for words in map(_unit_command, _units())}
+    assert len(brokers) == 1
+    timer = (SYSTEMD / "listing-archiver-writer.timer").read_text("utf-8")
+    assert "Unit=" not in timer  # so it starts the service of its own name
+    assert "WantedBy=default.target" in WORKER_UNIT.read_text("utf-8")  # a user unit
+
+
+def _units() -> list[Path]:
+    return [WORKER_UNIT, WRITER_UNIT]
+
+
+def test_systemd_accepts_the_unit_files(tmp_path):
+    """``systemd-analyze verify`` on every unit, as installed for a user whose home is
+    tmp_path (the worker template as its instance @1): no warning, no error."""
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed (systemd is not this machine's init)")
+    venv = tmp_path / "archive" / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "listing-archiver").symlink_to(Path(sys.executable).parent / "listing-archiver")
+    units = tmp_path / "units"
+    units.mkdir()
+    for unit in SYSTEMD.glob("listing-archiver*"):
+        name = unit.name.replace("@.", "@1.")
+        (units / name).write_text(unit.read_text("utf-8").replace("%h", str(tmp_path)))
+    names = sorted(path.name for path in units.iterdir())
+    assert len(names) == 5
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *names],
+        cwd=units,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
