@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from .errors import FetchError, HTTPStatusError, RobotsDisallowed, TransportError
+from .errors import ConnectFailed, FetchError, HTTPStatusError, RobotsDisallowed, TransportError
 from .fetch import Fetcher
 from .urls import canonical_netloc, redact
 
@@ -132,6 +132,8 @@ class RobotsCache:
     def check(self, url: str, user_agent: str) -> None:
         """Raise ``RobotsDisallowed`` unless robots.txt lets ``user_agent`` fetch ``url``."""
         rules = self.rules_for(url)
+        if isinstance(rules.down, ConnectFailed):  # the page would meet the same dead host:
+            raise ConnectFailed(url, rules.down.reason, host=rules.down.host)  # name the page
         if rules.down is not None:  # a dead site, not a robots.txt matter: say so plainly
             raise TransportError(rules.down.url, rules.down.reason)
         reason = rules.refusal(url, user_agent)
@@ -161,6 +163,8 @@ class RobotsCache:
     @staticmethod
     def _unreachable(url: str, exc: FetchError) -> RobotsRules:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        log.warning("%s could not be fetched (%s); not crawling that host", redact(url), message)
+        # A dead host fails the walk with its own message (see check): no warning here.
+        level = logging.INFO if isinstance(exc, ConnectFailed) else logging.WARNING
+        log.log(level, "%s could not be fetched (%s); not crawling that host", redact(url), message)
         down = exc if isinstance(exc, TransportError) else None
         return RobotsRules(url, unreachable=message, down=down)
