@@ -12,6 +12,10 @@ is retried, size-capped and paced like any page), and what came back decides:
     network failure, body
     too large, anything else
 
+A host that does not resolve or refuses the connection is asked once (``fetch``), and
+``check`` raises ``ConnectFailed`` naming the page asked about, not robots.txt: the page
+would have met the same dead host.
+
 408 and 429 are 4xx, but the fetcher retries them because the server is asking us to
 wait, not saying there is no robots.txt; when they persist they are treated like 5xx.
 """
