@@ -223,6 +223,26 @@ def m008_history_grows_with_news(db: Database) -> None:
     install_counts(db)
 
 
+# Runs that say how far a walk got: failed, degraded or interrupted (cut short by an
+# error), or ok and stopped anywhere but at known posts or an unchanged page (those
+# joined what earlier runs had walked and say nothing new about the listing's depth).
+# ``store.backfill_needed`` asks for a source's latest one; the partial index answers it
+# at once, however many incremental runs stopped at known posts since.
+WALK_EXTENT_RUNS = (
+    "status in ('failed', 'degraded', 'interrupted')"
+    " or stop_reason not in ('known', 'not_modified')"
+)
+
+
+@migrations()
+def m010_walk_state(db: Database) -> None:
+    """Whether a source's listing has been walked to its end (``store.backfill_needed``):
+    derived from its runs, so an archive from before this migration is judged by its own
+    history (a trial ``--max-pages`` run followed only by "unchanged" runs is not fully
+    walked, and its next run backfills), and no state can drift from the runs."""
+    db.execute(f"create index runs_walk_extent on runs (source, id) where {WALK_EXTENT_RUNS}")
+
+
 @migrations()
 def m011_merge_origin(db: Database) -> None:
     """Where a run merged in from another archive came from (``archive.merge``): the

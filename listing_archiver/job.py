@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from listing_archiver.archive import drift, store
+from listing_archiver.archive import drift, store, walk_state
 from listing_archiver.archive.store import PageOutcome
 from listing_archiver.scraper.cancel import Cancellation
 from listing_archiver.scraper.errors import Cancelled, LayoutDrift, NoEntriesError, ScraperError
@@ -52,6 +52,9 @@ class RunReport:
     removed_posts: int = 0  # no longer listed (full walks to the end only)
     stop_reason: str | None = None
     error: str | None = None
+    # An earlier walk was cut short and none has reached the end since: this one goes on
+    # past the known posts (archive.walk_state)
+    backfilling: bool = False
 
     @property
     def duplicates_avoided(self) -> int:
@@ -68,10 +71,11 @@ class RunReport:
             line += f", {self.changed_posts} changed"
         if self.removed_posts:
             line += f", {self.removed_posts} removed"
+        walk = f"{self.mode}, backfilling" if self.backfilling else self.mode
         if self.stop_reason and self.status == "ok":
-            line += (
-                f" ({self.mode}, stopped: {STOP_REASONS.get(self.stop_reason, self.stop_reason)})"
-            )
+            line += f" ({walk}, stopped: {STOP_REASONS.get(self.stop_reason, self.stop_reason)})"
+        elif self.backfilling:
+            line += " (backfilling)"
         return f"{line}; error: {self.error}" if self.error else line
 
 
@@ -82,6 +86,7 @@ STOP_REASONS = {
     "max_pages": "--max-pages reached",
     "robots": "robots.txt forbids the next page",
     "loop": "pagination loops back",
+    walk_state.BACKFILLED: "reached known posts, and the pages after them were walked before",
 }
 
 
@@ -122,8 +127,11 @@ def scrape_source(
     A page on which the layout seems to have changed (no entries, or a field the source
     nearly always had gone missing) is not archived, and the run is ``degraded``.
     A ``cancel`` stops the walk wherever it waits; the run is then ``interrupted``.
+    While an earlier walk cut short has not been followed by one that reached the end,
+    the run is ``backfilling`` (``archive.walk_state``): known posts do not stop it.
     """
     incremental = not full and writer.call(store.incremental_allowed, source.name)
+    backfilling = not full and writer.call(walk_state.backfill_needed, source.name)
     mode = "incremental" if incremental else "full"
     base = writer.call(drift.baseline, source.name)
     run_id = writer.call(store.start_run, source=source.name, url=redact(source.url), mode=mode)
@@ -174,7 +182,12 @@ def scrape_source(
             written.append((page, future))
             if incremental:  # the next step depends on this page's outcome: wait for it
                 outcome = account(wait=True)
-                if outcome.all_known and page.next_url and not page.not_modified:
+                known = page.not_modified or (outcome.all_known and page.next_url is not None)
+                if known and backfilling:
+                    stop_reason = _skip_walked_pages(writer, walk, page)
+                    if stop_reason:
+                        break
+                elif known and not page.not_modified:
                     stop_reason = KNOWN
                     break
             else:  # a full walk goes on fetching while the writer thread archives
@@ -187,14 +200,26 @@ def scrape_source(
         account(wait=True)  # the pages already handed to the writer are archived
         status = _status_of(exc)
         writer.call(store.finish_run, run_id, status=status, error=str(exc))
-        return _report(run_id, source, status, mode, totals, None, str(exc))
+        return _report(run_id, source, status, mode, totals, None, str(exc), backfilling)
     except BaseException:
         writer.call(store.finish_run, run_id, status="interrupted", error="interrupted")
         raise
     finally:
         fetcher.close()
     writer.call(store.finish_run, run_id, status="ok", stop_reason=stop_reason)
-    return _report(run_id, source, "ok", mode, totals, stop_reason, None)
+    return _report(run_id, source, "ok", mode, totals, stop_reason, None, backfilling)
+
+
+def _skip_walked_pages(writer: SerialWriter, walk: Walk, page: ListingPage) -> str | None:
+    """A backfilling walk at a page of known posts goes on at the first page after it
+    that no run has fetched; ``BACKFILLED`` (stop here) when there is none."""
+    unwalked = writer.call(walk_state.unwalked_page_after, page.requested_url)
+    if unwalked is None:
+        return walk_state.BACKFILLED
+    if unwalked != page.next_url:  # the next page itself is unwalked: simply go on
+        log.info("%s: backfilling from %s", redact(page.requested_url), redact(unwalked))
+        walk.resume_at(unwalked)
+    return None
 
 
 def _status_of(exc: ScraperError) -> str:
@@ -270,6 +295,7 @@ def _report(
     totals: dict[str, int],
     stop_reason: str | None,
     error: str | None,
+    backfilling: bool = False,
 ) -> RunReport:
     return RunReport(
         run_id=run_id,
@@ -284,6 +310,7 @@ def _report(
         removed_posts=totals["removed"],
         stop_reason=stop_reason,
         error=error,
+        backfilling=backfilling,
     )
 
 

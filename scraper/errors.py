@@ -4,6 +4,7 @@
     ├── FetchError                 a page could not be had (carries ``url``)
     │   ├── HTTPStatusError        the server answered with an error status (``status``)
     │   ├── TransportError         connection refused/reset, timeout, broken or empty body
+    │   │   └── ConnectFailed      the host name does not resolve, or the host refused
     │   ├── ResponseTooLarge       the body exceeded the size cap; never held in memory
     │   └── NotHTML                the answer is not an HTML page (an image, a PDF...)
     ├── ParseError                 the page was had but could not be read as a listing
@@ -15,7 +16,8 @@
     └── Cancelled                  the run was stopped (a signal): not the site's fault
     UnknownProfileError            no profile by that name (a usage error)
 
-``HTTPStatusError.retryable`` and ``TransportError`` drive the retry policy in ``fetch``.
+``HTTPStatusError.retryable`` and ``TransportError`` drive the retry policy in ``fetch``;
+``ConnectFailed`` is retried only on a host that has answered before.
 ``Cancelled`` is no ``FetchError``, so nothing that handles a failed fetch (retries,
 robots.txt's "unreachable") can mistake a stop for a fault of the site.
 """
@@ -53,7 +55,21 @@ class HTTPStatusError(FetchError):
 
 
 class TransportError(FetchError):
-    """Connection-level failure; always worth another attempt."""
+    """Connection-level failure; worth another attempt (but see ``ConnectFailed``)."""
+
+
+class ConnectFailed(TransportError):
+    """No connection could be opened: the host name does not resolve, or the host
+    refused. On a host that never answered, retrying cannot help (a dead host is dead),
+    so ``fetch`` fails at once. The message names ``url``, the page the user asked for,
+    even when a request on its behalf (robots.txt) is what met the dead host; ``host``
+    is the ``host:port`` that did not answer."""
+
+    def __init__(self, url: str, reason: str, *, host: str) -> None:
+        ScraperError.__init__(self, f"cannot connect to {redact(url)} ({reason})")
+        self.url = url
+        self.reason = reason
+        self.host = host
 
 
 class ResponseTooLarge(FetchError):

@@ -24,8 +24,10 @@ from tenacity.wait import wait_exponential_jitter
 from listing_archiver import PROJECT_URL, __version__
 
 from .cancel import CancellableAdapter, Cancellation, abortable
+from .connect import connect_failure
 from .deadlines import DEADLINES
 from .errors import (
+    ConnectFailed,
     FetchError,
     HTTPStatusError,
     NotHTML,
@@ -55,7 +57,7 @@ class FetchSettings:
     max_bytes: int = 10 * 1024 * 1024  # a larger body is refused while streaming
     body_timeout: float = 25.0  # longest a body may take to arrive, however it trickles
     delay: float = 1.0  # politeness pause between two requests to one host
-    attempts: int = 4  # the first request + 3 retries
+    attempts: int = 4  # the first request + 3 retries (1 for a dead host: see connect.py)
     backoff_initial: float = 1.0  # first backoff wait; doubles each retry
     backoff_max: float = 8.0  # longest backoff wait
     backoff_jitter: float = 1.0  # random extra seconds added to each backoff wait
@@ -211,12 +213,15 @@ class Fetcher:
             max=self.settings.backoff_max,
             jitter=self.settings.backoff_jitter,
         )
+        # Hosts (host:port) that have answered this fetcher: only there is a refused
+        # connection worth retrying. Sets are safe to add to from the prefetch thread.
+        self._answered: set[str] = set()
         # One policy for every request: tenacity keeps each call's state per thread,
         # so the prefetching thread and the walk may both use it.
         self._retrying = Retrying(
             stop=stop_after_attempt(self.settings.attempts),
             wait=self._wait,
-            retry=retry_if_exception(_is_retryable),
+            retry=retry_if_exception(self._is_retryable),
             sleep=self.cancel.sleep,
             before_sleep=self._log_retry,
             reraise=True,
@@ -232,6 +237,13 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+
+    def _is_retryable(self, exc: BaseException) -> bool:
+        """The retry policy, with one exception: a name that does not resolve or a host
+        that refuses is failed at once unless that host has answered before."""
+        if isinstance(exc, ConnectFailed):
+            return exc.host in self._answered
+        return _is_retryable(exc)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -313,8 +325,9 @@ class Fetcher:
     def _request(self, url: str, current: str, headers: dict[str, str]) -> requests.Response:
         self.pacer.wait(host_key(current), self.settings.delay)
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        log.debug("GET %s", redact(current))
         try:
-            return self.session.get(
+            response = self.session.get(
                 current, headers=headers, timeout=timeout, stream=True, allow_redirects=False
             )
         except (
@@ -324,10 +337,14 @@ class Fetcher:
         ) as exc:
             raise FetchError(url, "not a fetchable URL") from exc
         except requests.RequestException as exc:
+            if (reason := connect_failure(exc)) is not None:
+                raise ConnectFailed(url, reason, host=host_key(current)) from exc
             raise TransportError(url, _describe(exc)) from exc
         except ValueError as exc:  # requests parses a redirect's Location even when not
             # following it, and urllib refuses some ("Invalid IPv6 URL"): the site's fault
             raise FetchError(url, f"malformed URL in a redirect ({exc}); not followed") from exc
+        self._answered.add(host_key(current))
+        return response
 
     def _read_capped(self, url: str, response: requests.Response) -> bytes:
         """Read the (decompressed) body, refusing it as soon as it passes the cap."""

@@ -60,7 +60,7 @@ class Walk:
     and so the rest, is as last archived). ``stop_reason`` says which. The profile
     detected on the first page is kept for the rest. ``conditional(url)`` gives the
     validator headers to send; ``allow(url)`` raises ``RobotsDisallowed`` to refuse;
-    ``overrides`` are a source's own selectors.
+    ``overrides`` are a source's own selectors. ``resume_at`` sends the walk on elsewhere.
     """
 
     def __init__(
@@ -90,6 +90,7 @@ class Walk:
         # Next links may lead to these hosts only: the start URL's, unless told more.
         self.hosts = frozenset(hosts or ()) | {origin(start_url)[1]}
         self.stop_reason: str | None = None
+        self._resume: str | None = None  # set by resume_at: where to go on after this page
         self.reader = ListingReader(profile, overrides=overrides, fetch=self._feed_text)
 
     def __iter__(self) -> Iterator[ListingPage]:
@@ -101,10 +102,11 @@ class Walk:
             while pending is not None:
                 requested, fetched = pending()
                 number += 1
-                if fetched.not_modified:
+                if fetched.not_modified:  # the end, unless the caller resumes elsewhere
                     self.stop_reason = NOT_MODIFIED
                     yield ListingPage(number, requested, requested, None, (), not_modified=True)
-                    return
+                    pending = self._resumed(None, number, seen, pool)
+                    continue
                 if _key(fetched.url) != _key(requested):  # redirected (not just a "#")
                     if _key(fetched.url) in seen:
                         log.info(
@@ -134,9 +136,29 @@ class Walk:
                     etag=fetched.etag,
                     last_modified=fetched.last_modified,
                 )
+                pending = self._resumed(pending, number, seen, pool)
         finally:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
+
+    def resume_at(self, url: str) -> None:
+        """After the page just yielded, go on at ``url`` instead of its next link (or,
+        after a 304, instead of stopping): a backfilling run skips pages it walked
+        before. The page cap, robots.txt and the host and loop guards still apply."""
+        self._resume = url
+
+    def _resumed(
+        self,
+        pending: Callable[[], tuple[str, FetchedPage]] | None,
+        walked: int,
+        seen: set[str],
+        pool: ThreadPoolExecutor | None,
+    ) -> Callable[[], tuple[str, FetchedPage]] | None:
+        """The request for the page ``resume_at`` asked for; else (none asked, or one the
+        host and loop guards refuse) ``pending``, the page's own next link."""
+        resume, self._resume = self._resume, None
+        url = choose_next([resume], self.hosts, seen) if resume is not None else None
+        return pending if url is None else self._request(url, walked, seen, pool)
 
     @property
     def learned_profile(self) -> LearnedProfile | None:

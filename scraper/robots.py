@@ -12,6 +12,10 @@ is retried, size-capped and paced like any page), and what came back decides:
     network failure, body
     too large, anything else
 
+A host that does not resolve or refuses the connection is asked once (``fetch``), and
+``check`` raises ``ConnectFailed`` naming the page asked about, not robots.txt: the page
+would have met the same dead host.
+
 408 and 429 are 4xx, but the fetcher retries them because the server is asking us to
 wait, not saying there is no robots.txt; when they persist they are treated like 5xx.
 """
@@ -26,7 +30,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from .errors import FetchError, HTTPStatusError, RobotsDisallowed, TransportError
+from .errors import ConnectFailed, FetchError, HTTPStatusError, RobotsDisallowed, TransportError
 from .fetch import Fetcher
 from .urls import canonical_netloc, redact
 
@@ -132,6 +136,8 @@ class RobotsCache:
     def check(self, url: str, user_agent: str) -> None:
         """Raise ``RobotsDisallowed`` unless robots.txt lets ``user_agent`` fetch ``url``."""
         rules = self.rules_for(url)
+        if isinstance(rules.down, ConnectFailed):  # the page would meet the same dead host:
+            raise ConnectFailed(url, rules.down.reason, host=rules.down.host)  # name the page
         if rules.down is not None:  # a dead site, not a robots.txt matter: say so plainly
             raise TransportError(rules.down.url, rules.down.reason)
         reason = rules.refusal(url, user_agent)
@@ -161,6 +167,8 @@ class RobotsCache:
     @staticmethod
     def _unreachable(url: str, exc: FetchError) -> RobotsRules:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        log.warning("%s could not be fetched (%s); not crawling that host", redact(url), message)
+        # A dead host fails the walk with its own message (see check): no warning here.
+        level = logging.INFO if isinstance(exc, ConnectFailed) else logging.WARNING
+        log.log(level, "%s could not be fetched (%s); not crawling that host", redact(url), message)
         down = exc if isinstance(exc, TransportError) else None
         return RobotsRules(url, unreachable=message, down=down)

@@ -13,6 +13,7 @@ import idna
 ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_PUNCTUATION = frozenset("-._")  # besides letters and digits, in a host name
+MAX_HOST_LENGTH = 253  # characters of a DNS name in text form, without a final dot (RFC 1035)
 SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|pwd|auth|session|sig)")
 SECRET_IN_TEXT = re.compile(
     r"(?i)(//[^/\s:@]+:[^/\s@]+@)|([?&][\w.-]*(?:token|key|secret|password|passwd|pwd|auth"
@@ -45,8 +46,9 @@ def http_url_problem(url: str) -> str | None:
     otherwise refuse in the middle of a walk, each in its own way (a ``ValueError`` from
     ``SplitResult.port``, an ``InvalidURL``, a ``LocationParseError`` when connecting):
     a scheme other than http(s), no host, an unclosed IPv6 bracket, a host no DNS name or
-    IP address can be, a port that is not a number from 1 to 65535 (port 0 would silently
-    become 80), control characters, surrounding spaces. Spaces in the path are allowed:
+    IP address can be (a bad character, a label or the whole name too long), a port that
+    is not a number from 1 to 65535 (port 0 would silently become 80), control characters,
+    surrounding spaces. Spaces in the path are allowed:
     requests percent-encodes them, as browsers do."""
     if url != url.strip():
         return "it starts or ends with a space"
@@ -93,6 +95,9 @@ def _host_problem(host: str) -> str | None:
     except (UnicodeError, ValueError) as exc:  # idna.IDNAError is a UnicodeError
         reason = " ".join(str(exc).split())  # one line, whatever the codec wrote
         return f"the host {host!r} is not a valid host name ({reason})"
+    if len(ascii_host.rstrip(".")) > MAX_HOST_LENGTH:  # each label passed, the whole did not:
+        # the resolver refuses it, and the walk would fail as a "host name not found"
+        return f"the host is {len(ascii_host)} characters long; a host name has at most 253"
     return None
 
 

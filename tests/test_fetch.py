@@ -98,7 +98,7 @@ def test_connection_refused_is_a_clear_transport_error(server, fetcher):
     server.stop()
     with pytest.raises(TransportError) as caught:
         fetcher.get(url)
-    assert str(caught.value) == f"GET {url}: connection refused"
+    assert str(caught.value) == f"cannot connect to {url} (connection refused)"
 
 
 def test_default_user_agent_names_tool_version_and_project(server, fetcher):

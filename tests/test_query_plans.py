@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from listing_archiver.archive import drift, store
+from listing_archiver.archive import drift, store, walk_state
 from listing_archiver.archive.history import find_post_key, post_history
 from listing_archiver.archive.schema import open_archive
 from listing_archiver.datasette_plugin import prepare_connection
@@ -65,6 +65,9 @@ def test_a_run_start_never_scans_runs_or_posts(db):
         lambda: store.interrupt_running(db, error="stopped"),
         lambda: store.incremental_allowed(db, "a"),
         lambda: store.incremental_allowed(db, "never seen"),
+        lambda: walk_state.backfill_needed(db, "a"),
+        lambda: walk_state.backfill_needed(db, "never seen"),
+        lambda: walk_state.unwalked_page_after(db, "https://a/"),
         lambda: drift.baseline(db, "a"),
     ]
     for call in calls:
@@ -72,6 +75,16 @@ def test_a_run_start_never_scans_runs_or_posts(db):
         assert statements
         for sql in statements:
             assert full_scans(db.conn, sql) == [], sql
+
+
+def test_whether_a_source_is_backfilling_is_one_index_search_however_many_runs_stopped_early(
+    db,
+):
+    """Not a walk back through every run that stopped at known posts since the last
+    walk to the end: the partial index holds only the runs that say how far a walk got."""
+    [sql, *_] = traced(db, lambda: walk_state.backfill_needed(db, "a"))
+    plan = [row[3] for row in db.execute(f"explain query plan {sql}").fetchall()]
+    assert plan == ["SEARCH runs USING INDEX runs_walk_extent (source=?)"]
 
 
 def test_a_page_write_and_a_removal_never_scan_runs_or_posts(db):

@@ -228,14 +228,14 @@ def test_persistent_429_disallows_like_a_server_error(server, fetcher):
         RobotsCache(fetcher).check(server.url("/blog/"), UA)
 
 
-def test_a_dead_host_is_reported_as_unreachable_not_as_a_robots_rule(fetcher):
+def test_a_dead_host_is_reported_for_the_page_not_as_a_robots_rule(fetcher):
     gone = TestServer().start()
     url = gone.url("/blog/")
     gone.stop()  # nothing listens on that port any more
     cache = RobotsCache(fetcher)
     with pytest.raises(TransportError) as caught:
         cache.check(url, UA)
-    assert str(caught.value) == f"GET {gone.url('/robots.txt')}: connection refused"
+    assert str(caught.value) == f"cannot connect to {url} (connection refused)"  # the page
     assert "--ignore-robots" not in str(caught.value)  # ignoring robots would not help
     assert not cache.rules_for(url).allows(url, UA)
     assert cache.crawl_delay(url, UA) is None
