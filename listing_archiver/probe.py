@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from listing_archiver.scraper.errors import ScraperError
@@ -160,9 +161,13 @@ def _evidence(walk: Walk, given: Profile | None, overrides: Mapping[str, str]) -
     given or detected profile, with the source's own selectors first."""
     if walk.reader.evidence:
         return dict(walk.reader.evidence)
+    used = walk.reader.profile
     base = "given profile" if given is not None else "built-in profile"
-    if walk.reader.profile is not None and walk.reader.profile.name == "custom":
-        base = "not found"  # a profile made of the source's selectors alone
+    if used is not None and used.name == "custom":  # the source's selectors alone
+        return {
+            f: "sources file" if f in overrides else "default" if getattr(used, f) else "not found"
+            for f in ("item", *FIELDS)
+        }
     return {f: "sources file" if f in overrides else base for f in ("item", *FIELDS)}
 
 
@@ -253,6 +258,7 @@ def _origin(evidence: str | None) -> str:
         "generic": "generic extractor",
         "given profile": "given profile",
         "sources file": "the source's selectors",
+        "default": "default (the first link)",
     }.get(evidence or "", evidence or "not found")
 
 
@@ -267,7 +273,7 @@ def show(result: Probe, console: Console, *, explain: bool = False) -> None:
     count = len(entries)
     many = len(result.pages) > 1
     pages = f"   Pages: {len(result.pages)}" if many else ""
-    console.print(f"Profile: {result.profile_name}   Entries: {count}{pages}")
+    console.print(f"Profile: {result.profile_name}   Entries: {count}{pages}", markup=False)
     table = Table(show_lines=False)
     columns = ("#", *(("page",) if many else ()), "title", "date", "author", "excerpt", "url")
     for column in columns:
@@ -279,8 +285,8 @@ def show(result: Probe, console: Console, *, explain: bool = False) -> None:
             excerpt = entry.excerpt or ""
             if len(excerpt) > EXCERPT_START:
                 excerpt = excerpt[:EXCERPT_START].rstrip() + "…"
-            cells = [entry.title or "—", entry.date or "—", entry.author or "—"]
-            cells += [excerpt or "—", entry.url or "—"]
+            values = (entry.title, entry.date, entry.author, excerpt, entry.url)
+            cells = [escape(value) if value else "—" for value in values]  # "[/b]" is no markup
             table.add_row(str(number), *((str(page_number),) if many else ()), *cells)
     console.print(table)
     missing = missing_fields(result)
@@ -301,5 +307,6 @@ def _show_explanation(result: Probe, console: Console) -> None:
     for column in ("field", "from", "selectors"):
         table.add_column(column, overflow="fold")
     for field, info in explanation(result)["fields"].items():
-        table.add_row(field, info["from"], "  |  ".join(info["selectors"]) or "—")
+        selectors = escape("  |  ".join(info["selectors"]))  # a[href] is no markup
+        table.add_row(field, info["from"], selectors or "—")
     console.print(table)

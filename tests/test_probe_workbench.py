@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from listing_archiver.cli import cli
 
 from .conftest import FIXTURES
 from .server import Reply, TestServer, html_page, papermod_entry
@@ -284,3 +287,15 @@ def test_selectors_without_item_extend_a_named_profile(site, tmp_path, profile):
         "Why this profile: the source's profile = 'papermod', the source's own selectors "
         "(author) put first\n" in result.stdout
     )
+
+
+def test_titles_and_selectors_in_square_brackets_are_shown_as_written(server):
+    """Rich reads "[...]" as markup: "a[href]" lost its "[href]", a title holding "[/b]"
+    crashed the table. Shown through the CLI at a width that folds nothing."""
+    server.page("/", html_page(papermod_entry("Notes on [/b] and [x]", "notes")))
+    result = CliRunner().invoke(
+        cli, ["probe", server.url("/"), "--explain", "--ignore-robots"], env={"COLUMNS": "250"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "Notes on [/b] and [x]" in result.stdout
+    assert "a.entry-link[href]  |  .entry-header a[href]" in result.stdout
