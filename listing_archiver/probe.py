@@ -196,8 +196,8 @@ def _next_note(walk: Walk, fetcher: _PageKeeper, read: list[ListingPage]) -> str
             return "it redirects to a page already read: a walk stops there"
         return None
     text = fetcher.texts.get(last.url)
-    if text is None:
-        return walk.stop_reason
+    if text is None:  # not a page this fetcher read: nothing more to say than the walk's
+        return f"the walk stopped: {walk.stop_reason}"
     candidates = walk.reader.read(text, last.url).next_urls  # as the walk saw them
     walked = [url for p in read for url in (p.url, p.requested_url)]
     profile_next = walk.reader.profile.next if walk.reader.profile is not None else ()

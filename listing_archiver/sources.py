@@ -173,7 +173,7 @@ def _check_extendable(selectors: Mapping[str, str], profile: str | None) -> None
     raise _Invalid(
         f"selectors: {', '.join(selectors)} without item, and no profile to extend: add item "
         "(the selector of one entry block) under [source.selectors], or name the profile "
-        f"these selectors go before with profile = (one of {known}, or a profile file)"
+        f'these selectors go before, with profile = "NAME" (one of {known}) or a profile file'
     )
 
 

@@ -263,7 +263,7 @@ def test_selectors_without_item_or_a_profile_are_refused_at_load_time(board, tmp
     expected = (
         f'Error: {path}: source #1 ("jobs"): selectors: date without item, and no profile to '
         "extend: add item (the selector of one entry block) under [source.selectors], or "
-        "name the profile these selectors go before with profile = (one of "
+        'name the profile these selectors go before, with profile = "NAME" (one of '
     )
     for result in (run, probe):
         assert result.returncode == 2
