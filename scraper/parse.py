@@ -55,7 +55,9 @@ class ParsedPage:
     next_urls: tuple[str, ...]  # absolute candidates, best first; the walker picks one
     used: Profile | None = None  # what read the page, for the walk's next pages
     evidence: dict[str, str] = field(default_factory=dict)  # per field, where it came from
-    why: str = ""  # on a first contact, why this profile read the page (``probe --explain``)
+    # On a first contact, why this profile read the page (``probe --explain``): words
+    # about the choice, not part of what was read, so two readings compare without it.
+    why: str = field(default="", compare=False)
 
 
 def parse_page(
