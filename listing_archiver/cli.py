@@ -236,12 +236,26 @@ def _execute(
 
 
 @cli.command()
-@click.argument("url")
+@click.argument("url", required=False)
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Try a source of this sources file, as run would: its URL, profile, selectors,"
+    " hosts, delay and user agent (instead of URL).",
+)
+@click.option(
+    "--source",
+    "source_name",
+    metavar="NAME",
+    help="The source of --sources to try.  [default: the file's only source]",
+)
 @click.option(
     "--profile",
     metavar="NAME|FILE",
     help=f"A built-in profile ({', '.join(sorted(PROFILES))}) or a TOML profile file, such"
-    " as one --save-profile wrote.  [default: detect, or learn from the page]",
+    " as one --save-profile wrote; with --sources, in place of the source's.  [default:"
+    " detect, or learn from the page]",
 )
 @click.option(
     "--json",
@@ -260,7 +274,8 @@ def _execute(
 @click.option(
     "--explain",
     is_flag=True,
-    help="Show per field where its selector came from, and the selectors.",
+    help="Show why the profile was chosen, per field where its selector came from and"
+    " the selectors, and the next page or why there is none.",
 )
 @click.option(
     "--save-profile",
@@ -269,7 +284,9 @@ def _execute(
 )
 @click.option("--ignore-robots", is_flag=True, help="Do not fetch or obey robots.txt.")
 def probe(
-    url: str,
+    url: str | None,
+    sources_file: Path | None,
+    source_name: str | None,
     profile: str | None,
     as_json_output: bool,
     pages: int,
@@ -277,18 +294,26 @@ def probe(
     save_profile: Path | None,
     ignore_robots: bool,
 ) -> None:
-    """Fetch the first page (or N) and show what would be archived from it: the
-    profile that read it, each entry, and the fields it could not find. Nothing is
-    archived. Exits 1 when the page cannot be fetched or holds no entries."""
+    """Fetch the first page (or N) of URL, or of a source in a sources file, and show
+    what would be archived from it: the profile that read it, each entry, the fields it
+    could not find and the next page. Nothing is archived. Exits 1 when the page cannot
+    be fetched or holds no entries."""
     from . import probe as probing
 
-    check_url(url)
+    source = _probed_source(url, sources_file, source_name)
     try:
         chosen = resolve_profile(profile) if profile else None
     except ScraperError as exc:
         raise click.BadParameter(str(exc), param_hint="--profile") from None
     try:
-        result = probing.probe(url, profile=chosen, pages=pages, obey_robots=not ignore_robots)
+        if source is not None:
+            result = probing.probe_source(
+                source, pages=pages, obey_robots=not ignore_robots, profile=profile
+            )
+        else:
+            result = probing.probe(
+                str(url), profile=chosen, pages=pages, obey_robots=not ignore_robots
+            )
         if save_profile is not None:
             probing.save_profile(result, save_profile)
     except (ScraperError, ValueError, OSError) as exc:
@@ -301,6 +326,25 @@ def probe(
         from rich.console import Console
 
         probing.show(result, Console(soft_wrap=False), explain=explain)
+
+
+def _probed_source(url: str | None, sources_file: Path | None, name: str | None) -> Source | None:
+    """The source ``probe --sources FILE --source NAME`` tries; None for ``probe URL``
+    (checked here: a malformed URL is a usage error). A file that does not load, or
+    names no such source, is a config error listing its sources: exit 2."""
+    if (url is None) == (sources_file is None):
+        raise click.UsageError("give a URL or --sources FILE (with --source NAME), not both")
+    if sources_file is None:
+        if name is not None:
+            raise click.UsageError("--source NAME picks a source of --sources FILE")
+        check_url(str(url))
+        return None
+    from .sources import find_source
+
+    try:
+        return find_source(sources_file, name)
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
 
 
 @cli.command()

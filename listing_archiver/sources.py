@@ -125,6 +125,8 @@ def _source(number: int, table: Table, defaults: _Settings) -> Source:
             raise _Invalid("missing required key 'url'")
         url = _take(table, "url", _url, "")
         settings = _settings(table, defaults)
+        selectors: dict[str, str] = _take(table, "selectors", _selectors, {})
+        _check_extendable(selectors, settings.profile)
         return Source(
             name=_take(table, "name", _name, host_key(url)),
             url=url,
@@ -133,11 +135,46 @@ def _source(number: int, table: Table, defaults: _Settings) -> Source:
             delay=settings.delay,
             user_agent=settings.user_agent,
             timeout=settings.timeout,
-            selectors=_take(table, "selectors", _selectors, {}),
+            selectors=selectors,
             hosts=_take(table, "hosts", _hosts, ()),
         )
 
     return _within(_source_label(number, table), build)
+
+
+def find_source(path: Path, name: str | None) -> Source:
+    """The source called ``name`` in the sources file at ``path`` (the only one when
+    ``name`` is None); ``ConfigError`` listing the file's source names otherwise."""
+    sources = load_sources(path)
+    if name is None and len(sources) == 1:
+        return sources[0]
+    for source in sources:
+        if source.name == name:
+            return source
+    names = [source.name for source in sources]
+    listed = ", ".join(_quote(n) for n in names)
+    if name is None:
+        raise ConfigError(f"{path} has {len(names)} sources; name one with --source: {listed}")
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {_quote(close[0])}?)" if close else ""
+    raise ConfigError(f"{path}: no source named {_quote(name)}{hint}; its sources: {listed}")
+
+
+def _check_extendable(selectors: Mapping[str, str], profile: str | None) -> None:
+    """Selectors without ``item`` go before a profile's, so the source must name that
+    profile (here or at the top level). Detection does not count: a source with
+    selectors never learns a profile, so they could only extend a built-in profile
+    detected anew on every run, which on a site no built-in profile knows (where
+    selectors are most often written) fails every run, and after a theme change
+    silently extends another one. Checked now, as a config error, not at run time."""
+    if not selectors or "item" in selectors or profile:
+        return
+    known = ", ".join(repr(name) for name in sorted(PROFILES))
+    raise _Invalid(
+        f"selectors: {', '.join(selectors)} without item, and no profile to extend: add item "
+        "(the selector of one entry block) under [source.selectors], or name the profile "
+        f'these selectors go before, with profile = "NAME" (one of {known}) or a profile file'
+    )
 
 
 def _settings(table: Table, inherited: _Settings) -> _Settings:

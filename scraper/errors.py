@@ -90,17 +90,19 @@ class ParseError(ScraperError):
 
 
 class NoEntriesError(ParseError):
-    def __init__(self, url: str, profile: str) -> None:
+    """``hint`` says what to do next where the parser could see it: which selector
+    matched nothing, and which profile the page does match."""
+
+    def __init__(self, url: str, profile: str, hint: str | None = None) -> None:
         if profile.startswith("generic"):
             message = (
                 "no entries found: no built-in profile recognises this page and the generic "
-                "extractor found no repeated entries (name a --profile, or give selectors "
-                "in the sources file; `listing-archiver probe URL` shows what is found)"
+                "extractor found no repeated entries (name a profile, or give the source its "
+                "own selectors, item and title, under [source.selectors] in a sources file)"
             )
         else:
-            message = (
-                f"profile {profile!r} found no entries; the site's layout may have changed "
-                "(`listing-archiver probe URL` shows what each profile finds)"
+            message = f"profile {profile!r} found no entries" + (
+                f": {hint}" if hint else "; the site's layout may have changed"
             )
         super().__init__(url, message)
         self.profile = profile

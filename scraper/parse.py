@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,9 @@ class ParsedPage:
     next_urls: tuple[str, ...]  # absolute candidates, best first; the walker picks one
     used: Profile | None = None  # what read the page, for the walk's next pages
     evidence: dict[str, str] = field(default_factory=dict)  # per field, where it came from
+    # On a first contact, why this profile read the page (``probe --explain``): words
+    # about the choice, not part of what was read, so two readings compare without it.
+    why: str = field(default="", compare=False)
 
 
 def parse_page(
@@ -87,7 +90,38 @@ def parse_page(
         profile = profile.with_overrides(overrides) if profile else _custom(overrides, url)
     if profile is None:
         return _generic(page, url, fetched_at)
-    return _finish(page, url, profile, _profile_entries(page, url, profile, fetched_at))
+    entries = _profile_entries(page, url, profile, fetched_at)
+    if not entries:
+        raise NoEntriesError(url, profile.name, _nothing_read(page, profile, overrides or {}))
+    return _finish(page, url, profile, entries)
+
+
+def _nothing_read(page: PageTrees, profile: Profile, overrides: Mapping[str, str]) -> str:
+    """What to do about a profile that read no entry on the page: which selector found
+    nothing, and the built-in profile the page does match. A wrong profile named for a
+    site is a choice to undo, not the site's layout drifting."""
+    blocks = len(select(page.document(fast=fast_path_supports(profile)), profile.item))
+    found = f"its item selector {profile.item!r} " + (
+        f"matches {blocks} blocks, none with a title or a link" if blocks else "matches nothing"
+    )
+    fits = detect_profile(page)
+    base = profile.name.removesuffix("+custom")
+    if "item" in overrides:
+        named = f", or drop it and name the profile {fits.name!r}, which matches" if fits else ""
+        return f"{found} on this page: fix item under [source.selectors]{named}"
+    if fits is not None and fits.name != base:  # (selectors without item need a profile)
+        leave = "" if overrides else ", or leave the profile out to detect it"
+        return (
+            f"{found} on this page, which matches the built-in profile {fits.name!r}: "
+            f"use that profile{leave}"
+        )
+    if fits is None and base in PROFILES:
+        leave = "" if overrides else "leave the profile out to learn one from the page, or "
+        return (
+            f"{found} and no built-in profile matches this page: {leave}give the source "
+            "its own selectors (item, title) under [source.selectors]"
+        )
+    return f"{found} on this page: the site's layout may have changed"
 
 
 def _profile_entries(
@@ -113,28 +147,63 @@ def _first_contact(
 
     builtin = detect_profile(page)
     options: list[tuple[int, int, Profile, tuple[Entry, ...], dict[str, str]]] = []
+    builtin_entries: tuple[Entry, ...] = ()
     if builtin is not None:
-        entries = _profile_entries(page, url, builtin, fetched_at)
+        builtin_entries = entries = _profile_entries(page, url, builtin, fetched_at)
         evidence = dict.fromkeys(("item", *ENTRY_FIELDS), "built-in profile")
         if entries and fit(entries) == len(entries) * len(ENTRY_FIELDS):
-            return _finish(page, url, builtin, entries, evidence)  # nothing left to beat it
+            why = f"{_detected(builtin)}, and it fills every field of every entry"
+            return _because(_finish(page, url, builtin, entries, evidence), why)
         options.append((fit(entries), 1, builtin, entries, evidence))
     if page.tree is not None and not _is_post(page, url):
         learned = learn(page.tree, url, feed, fetched_at)
     else:
         learned = None
+    learned_entries: tuple[Entry, ...] | None = None
     if learned is not None:
-        entries = _profile_entries(page, url, learned.profile, fetched_at)
+        learned_entries = entries = _profile_entries(page, url, learned.profile, fetched_at)
         options.append((fit(entries), 0, learned.profile, entries, learned.evidence))
     if options:
         score, _, profile, entries, evidence = max(options, key=lambda o: o[:2])
         if builtin is not None and profile is builtin:
-            return _finish(page, url, profile, entries, evidence)
+            rival = "none could be" if learned_entries is None else _filled(learned_entries)
+            why = f"{_detected(builtin)}; it fills {_filled(entries)}, no fewer than a profile"
+            why += f" learned from the page ({rival})"
+            return _because(_finish(page, url, profile, entries, evidence), why)
         generic = _generic_or_none(page, url, fetched_at) if _may_lose(page, entries) else None
         if generic is not None and _generic_wins(generic, entries, score):
-            return generic
-        return _finish(page, url, profile, entries, evidence)
-    return _generic(page, url, fetched_at)
+            why = f"the generic extractor reads the page better: {_filled(generic.entries)}, "
+            return _because(generic, why + f"against {_filled(entries)} for a learned profile")
+        why = _learned_why(entries, builtin, builtin_entries)
+        return _because(_finish(page, url, profile, entries, evidence), why)
+    why = "no built-in profile matches the page and no listing could be learned from it"
+    return _because(_generic(page, url, fetched_at), why)
+
+
+def _because(parsed: ParsedPage, why: str) -> ParsedPage:
+    return replace(parsed, why=why)
+
+
+def _detected(builtin: Profile) -> str:
+    marks = "generator tag and markup match" if builtin.generator else "markup matches"
+    return f"detected: the page's {marks} the built-in profile {builtin.name!r}"
+
+
+def _filled(entries: Sequence[Entry]) -> str:
+    """How much a choice read, in words: "23 of 25 fields in 5 entries"."""
+    if not entries:
+        return "no entries"
+    return f"{fit(entries)} of {len(entries) * len(ENTRY_FIELDS)} fields in {len(entries)} entries"
+
+
+def _learned_why(
+    entries: Sequence[Entry], builtin: Profile | None, builtin_entries: Sequence[Entry]
+) -> str:
+    filled = f"a profile learned from the page fills {_filled(entries)}"
+    if builtin is None:
+        return f"no built-in profile matches the page; {filled}"
+    rival = _filled(builtin_entries)
+    return f"{filled}, more than the built-in profile {builtin.name!r} detected ({rival})"
 
 
 STRUCTURED_MARKS = ("ld+json", "itemscope", "h-entry")

@@ -78,7 +78,8 @@ def custom_profile(overrides: Mapping[str, str]) -> Profile:
         title=(),
         url=("a[href]",),
     )
-    return base.with_overrides({k: v for k, v in overrides.items() if k != "item"})
+    extended = base.with_overrides({k: v for k, v in overrides.items() if k != "item"})
+    return dataclasses.replace(extended, name="custom")  # not "custom+custom"
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:

@@ -54,6 +54,7 @@ class ListingReader:
         self.overrides = overrides
         self.fetch = fetch
         self.evidence: dict[str, str] = {}
+        self.why = ""  # why page 1's choice was made, when the reader made it
         self.learned: LearnedProfile | None = None
         self.feed_fetched = False
         self.relearned = False
@@ -102,6 +103,7 @@ class ListingReader:
                 from_feed = True
         self.profile = parsed.used
         self.evidence = parsed.evidence
+        self.why = parsed.why
         if parsed.used is not None and parsed.used.name == LEARNED:
             source = "feed" if from_feed and "feed" in parsed.evidence.values() else "columns"
             self.learned = LearnedProfile(parsed.used, source, url, dict(parsed.evidence))
