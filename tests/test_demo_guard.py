@@ -17,11 +17,11 @@ from listing_archiver.demo import DEMO_APPLICATION_ID, DEMO_SOURCE
 
 from .untouched import state
 
-PROCEED = "choose another --db, or pass --force to replace it"
+PROCEED = "choose another DB, or pass --force to replace it"
 
 
 def _demo(db: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(cli, ["demo", "--db", str(db), *extra])
+    return CliRunner().invoke(cli, ["demo", str(db), *extra])
 
 
 def _ordinary_archive(db: Path, source: str = DEMO_SOURCE) -> None:

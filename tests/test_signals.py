@@ -246,7 +246,7 @@ def test_sigterm_stops_every_source_of_a_run_each_with_its_line_and_a_total(
     err_path = tmp_path / "run.err"
     with err_path.open("wb") as err_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "listing_archiver", "run", str(sources), "--db", str(db)],
+            [sys.executable, "-m", "listing_archiver", "run", str(db), str(sources)],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
