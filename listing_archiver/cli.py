@@ -348,7 +348,7 @@ def demo(db_positional: Path | None, db_option: Path | None, force: bool) -> Non
         run_demo(db_path, click.echo, force=force)
 
 
-for command in COMMANDS:  # history, export, serve, upgrade
+for command in COMMANDS:  # history, runs, export, serve, upgrade
     cli.add_command(command)
 accept_anywhere(cli, quiet_help="Log errors only (scrape, run: print nothing when nothing is new).")
 for command in cli.commands.values():  # -v / -q after the command as well
