@@ -88,7 +88,7 @@ def test_demo_replaces_its_own_previous_archive(tmp_path):
 def test_a_demo_archive_that_other_runs_wrote_to_is_refused(tmp_path):
     db = tmp_path / "demo.db"
     assert _demo(db).exit_code == 0
-    _ordinary_archive(db, source="my-blog")  # e.g. scrape --db demo.db
+    _ordinary_archive(db, source="my-blog")  # e.g. scrape demo.db URL
     before = state(db)
     result = _demo(db)
     assert result.exit_code == 2
