@@ -190,7 +190,7 @@ def test_a_walk_stuck_in_a_connect_is_left_behind_and_its_run_recorded(tmp_path,
     run itself after the grace period and leaves without the walk's thread."""
     db = tmp_path / "archive.db"
     with unanswered_connects() as port:
-        scrapes.global_options = ("-vv",)  # urllib3 logs each new connection at -vv
+        scrapes.global_options = ("-vvv",)  # urllib3 logs each new connection (at -vvv)
         process = scrapes.start(f"http://127.0.0.1:{port}/", db, "--ignore-robots")
         wait_until(
             lambda: (
