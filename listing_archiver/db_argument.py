@@ -70,11 +70,10 @@ def run_targets(words: tuple[str, ...], db_option: Path | None) -> tuple[Path, P
         if len(words) != 1:
             raise click.UsageError(f"with --db, give only the SOURCES file: {RUN_FORM}")
         return db_option, Path(words[0])
-    if len(words) != 2:
-        missing = "'DB' and 'SOURCES'" if not words else "'SOURCES'"
-        raise click.UsageError(
-            f"Missing argument {missing}." if len(words) < 2 else f"too many arguments: {RUN_FORM}"
-        )
+    if len(words) < 2:
+        raise click.UsageError(f"Missing argument {'SOURCES' if words else 'DB'!r}.")
+    if len(words) > 2:
+        raise click.UsageError(f"too many arguments: listing-archiver {RUN_FORM}")
     db, sources = words
     if db.endswith(".toml") and not sources.endswith(".toml"):
         raise click.UsageError(f"{db} is a sources file where the archive belongs: {RUN_FORM}")

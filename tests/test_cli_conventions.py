@@ -147,6 +147,7 @@ def test_run_takes_the_archive_first_and_still_accepts_db(blog, tmp_path):
         (["scrape", "a.db"], "Missing argument 'URL...'"),
         (["run", "sources.toml"], "Missing argument 'SOURCES'"),
         (["run", "sources.toml", "a.db"], "run DB SOURCES"),
+        (["run", "a.db", "sources.toml", "more.toml"], "too many arguments"),
         (["run", "sources.toml", "--db", "a.db", "x.toml"], "run DB SOURCES"),
     ],
 )
