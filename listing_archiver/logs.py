@@ -88,6 +88,7 @@ def add_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> int:
 
 
 def add_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    """``-q`` on either side of the command; scrape and run read the result as their own."""
     ctx.meta["quiet"] = ctx.meta.get("quiet", False) or value
     configure_logging(ctx.meta.get("verbose", 0), ctx.meta["quiet"])
     return bool(ctx.meta["quiet"])
