@@ -150,7 +150,7 @@ class Bench:
     # -- commands ---------------------------------------------------------------------
 
     def ours_scrape(self, url: str, db: Path, *, full: bool = True) -> ChildResult:
-        argv = [sys.executable, "-m", "listing_archiver", "scrape", url, "--db", str(db)]
+        argv = [sys.executable, "-m", "listing_archiver", "scrape", str(db), url]
         argv += ["--delay", "0", *(["--full"] if full else []), "--ignore-robots"]
         return self._run(argv)
 
@@ -166,7 +166,7 @@ class Bench:
             lines += ["", "[[source]]", f'name = "{self.sources[i].site_id}"']
             lines.append(f'url = "{self.server.url(2 + i)}"')
         sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        argv = [sys.executable, "-m", "listing_archiver", "run", str(sources), "--db", str(db)]
+        argv = [sys.executable, "-m", "listing_archiver", "run", str(db), str(sources)]
         argv += ["--jobs", str(len(indices)), "--ignore-robots"]
         result = self._run(argv)
         _expect_posts(db, len(indices) * self.config.source_pages * self.config.per_page)

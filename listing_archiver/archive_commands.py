@@ -1,4 +1,4 @@
-"""The commands that read an archive (``history``, ``export``, ``serve``) or upgrade it:
+"""The commands that read an archive (``history``, ``runs``, ``export``, ``serve``) or upgrade it:
 they never walk a site, and readers open the archive read-only (``archive.opening``)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import TextIO
 
 import click
 
+from listing_archiver.archive import runs as run_log
 from listing_archiver.archive.errors import ExportPathError, ExportWriteError
 from listing_archiver.archive.export import FORMATS, export_posts, write_to_path
 from listing_archiver.archive.lock import archive_lock
@@ -40,6 +41,41 @@ def history(db_path: Path, url: str) -> None:
         if key is None:
             raise click.ClickException(f"{db_path} has no post at {url}")
         click.echo(format_history(key, post_history(db, key)))
+
+
+@click.command()
+@existing_archive
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=run_log.DEFAULT_LIMIT,
+    show_default=True,
+    help="Runs shown per source, newest first.",
+)
+@click.option("--source", "source_name", help="Only this source's runs.")
+@click.option("--failed", is_flag=True, help="Only runs that failed, degraded or were interrupted.")
+@click.option("--json", "as_json_output", is_flag=True, help="Print one JSON array.")
+def runs(
+    db_path: Path, limit: int, source_name: str | None, failed: bool, as_json_output: bool
+) -> None:
+    """Show the recent runs of each source: status, pages, new, changed and removed
+    posts, how long each took and its error. The archive is only read."""
+    with closing(read_archive(db_path)) as db:
+        names = run_log.source_names(db)
+        if source_name is not None and source_name not in names:
+            known = ", ".join(names) or "none"
+            raise ConfigProblem(
+                f"{db_path} has no runs of source {source_name!r} (sources: {known})"
+            )
+        rows = run_log.recent_runs(
+            db, [source_name] if source_name else names, limit=limit, failed=failed
+        )
+    if as_json_output:
+        click.echo(run_log.as_json(rows))
+    elif rows:
+        click.echo(run_log.as_text(rows))
+    else:
+        click.echo(f"{db_path} has no {'failed, degraded or interrupted ' if failed else ''}runs")
 
 
 @click.command()
@@ -123,4 +159,4 @@ def upgrade(db_path: Path, wait: float) -> None:
         click.echo(f"{db_path} is up to date: nothing to apply")
 
 
-COMMANDS = (history, export, serve, upgrade)
+COMMANDS = (history, runs, export, serve, upgrade)

@@ -7,7 +7,6 @@ SIGINT / SIGTERM (``interrupts``).
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,12 +21,20 @@ from listing_archiver.scraper.cancel import Cancellation
 from listing_archiver.scraper.errors import ScraperError
 from listing_archiver.scraper.fetch import FetchSettings
 from listing_archiver.scraper.profile import PROFILES, resolve_profile
-from listing_archiver.scraper.urls import host_key, redact_text
+from listing_archiver.scraper.urls import host_key
 
 from . import __version__
 from .archive_commands import COMMANDS
 from .command_errors import EXIT_FAILED, ConfigProblem, archive_errors, check_url
+from .db_argument import (
+    ArchivePath,
+    demo_target,
+    deprecated_db_option,
+    run_targets,
+    scrape_targets,
+)
 from .interrupts import exit_interrupted, handling_interrupts
+from .logs import accept_anywhere, add_quiet
 from .merge_command import merge
 from .report import as_json, as_text, is_newsworthy, live_progress
 from .runner import DEFAULT_JOBS, RunOptions, run_sources
@@ -39,32 +46,20 @@ DEFAULTS = FetchSettings()
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="listing-archiver")
-@click.option("-v", "--verbose", count=True, help="Log each page (-v) or every request (-vv).")
-def cli(verbose: int) -> None:
+def cli() -> None:
     """Archive paginated listing pages into a deduplicated SQLite database.
 
     Exit codes: 0 all sources fine, 1 some source failed, 2 usage or config error,
     3 archive busy with another run, 130 / 143 stopped by SIGINT / SIGTERM.
+    -v and -q may follow the command too.
     """
-    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
-    for handler in logging.getLogger().handlers:  # urllib3 logs request lines verbatim
-        handler.addFilter(_redact_log_record)
-    if verbose < 2:  # urllib3's connection chatter is noise at -v
-        logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by ``scrape`` and ``run``: where to write and how to behave."""
+    """Options shared by ``scrape`` and ``run``: how to walk and what to say."""
     for option in reversed(
         [
-            click.option(
-                "--db",
-                "db_path",
-                required=True,
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="SQLite archive to write (created if missing).",
-            ),
+            deprecated_db_option,
             click.option(
                 "--full",
                 is_flag=True,
@@ -96,9 +91,11 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 help="Print one JSON object instead of summary lines.",
             ),
             click.option(
+                "-q",
                 "--quiet",
                 is_flag=True,
-                help="Print nothing when nothing is new and nothing failed.",
+                callback=add_quiet,
+                help="Print nothing when nothing is new and nothing failed; log errors only.",
             ),
         ]
     ):
@@ -107,7 +104,7 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @cli.command()
-@click.argument("url")
+@click.argument("words", nargs=-1, metavar="DB URL...")
 @run_options
 @click.option(
     "--delay",
@@ -141,7 +138,8 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Name recorded in posts.source and runs.source.  [default: the URL's host]",
 )
 def scrape(
-    url: str,
+    words: tuple[str, ...],
+    db_option: Path | None,
     delay: float,
     max_pages: int | None,
     profile: str | None,
@@ -150,27 +148,55 @@ def scrape(
     source_name: str | None,
     **run: Any,
 ) -> None:
-    """Walk the listing at URL page by page and archive every entry into --db.
+    """Walk the listing at each URL page by page and archive every entry into DB.
 
-    Each post is stored once, keyed by a hash of its content; seeing it again (on
-    another page, or in a later run) only updates last_seen and times_seen. By default
-    the walk stops at the first page whose posts are all archived already.
+    Each URL is a source, named by its host unless --source names it (one URL only).
+    Sources on different hosts are walked at once, as run walks them. Each post is
+    stored once, keyed by a hash of its content; seeing it again (on another page, or
+    in a later run) only updates last_seen and times_seen. By default a walk stops at
+    the first page whose posts are all archived already.
     """
-    check_url(url)
-    source = Source(
-        name=source_name or host_key(url),
-        url=url,
-        profile=profile,
-        max_pages=max_pages,
-        delay=delay,
-        user_agent=user_agent,
-        timeout=timeout,
-    )
-    _execute([source], jobs=1, **run)
+    db_path, urls = scrape_targets(words, db_option)
+    for url in urls:
+        check_url(url)
+    sources = [
+        Source(
+            name=name,
+            url=url,
+            profile=profile,
+            max_pages=max_pages,
+            delay=delay,
+            user_agent=user_agent,
+            timeout=timeout,
+        )
+        for name, url in _named(urls, source_name)
+    ]
+    _execute(sources, db_path=db_path, jobs=DEFAULT_JOBS, **run)
+
+
+def _named(urls: Sequence[str], source_name: str | None) -> list[tuple[str, str]]:
+    """Each URL's source name: its host, or --source for a single URL. A name is a
+    source's identity (its previous run, its known posts, what a full walk marks
+    removed), so two URLs never share one: that is a sources file's job."""
+    if source_name is not None and len(urls) > 1:
+        raise click.UsageError(
+            "--source names one source: give one URL with it, or name each in a sources file"
+            " (listing-archiver run DB SOURCES)"
+        )
+    named = [(source_name or host_key(url), url) for url in urls]
+    seen: set[str] = set()
+    for name, url in named:
+        if name in seen:
+            raise click.UsageError(
+                f"{url}: a second source named {name!r}: scrape it on its own with --source,"
+                " or name each in a sources file (listing-archiver run DB SOURCES)"
+            )
+        seen.add(name)
+    return named
 
 
 @cli.command(name="run")
-@click.argument("sources_file", metavar="SOURCES", type=click.Path(path_type=Path))
+@click.argument("words", nargs=-1, metavar="DB SOURCES")
 @run_options
 @click.option(
     "--jobs",
@@ -179,17 +205,18 @@ def scrape(
     show_default=True,
     help="Sources on different hosts fetched at once.",
 )
-def run_command(sources_file: Path, jobs: int, **run: Any) -> None:
-    """Scrape every source listed in the SOURCES file (TOML) into --db.
+def run_command(words: tuple[str, ...], db_option: Path | None, jobs: int, **run: Any) -> None:
+    """Scrape every source listed in the SOURCES file (TOML) into DB.
 
     Sources on different hosts run concurrently; one host's pages are fetched one at
     a time with its delay. A failing source is recorded and the others still archived.
     """
+    db_path, sources_file = run_targets(words, db_option)
     try:
         sources = load_sources(sources_file)
     except ConfigError as exc:
         raise ConfigProblem(str(exc)) from None
-    _execute(sources, jobs=jobs, **run)
+    _execute(sources, db_path=db_path, jobs=jobs, **run)
 
 
 def _execute(
@@ -348,38 +375,30 @@ def _probed_source(url: str | None, sources_file: Path | None, name: str | None)
 
 
 @cli.command()
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("demo.db"),
-    show_default=True,
-    help="Archive to create; only a previous demo archive is replaced.",
-)
-@click.option("--force", is_flag=True, help="Replace whatever file is at --db.")
-def demo(db_path: Path, force: bool) -> None:
+@click.argument("db_positional", metavar="[DB]", required=False, type=ArchivePath)
+@deprecated_db_option
+@click.option("--force", is_flag=True, help="Replace whatever file is at DB.")
+def demo(db_positional: Path | None, db_option: Path | None, force: bool) -> None:
     """Archive the bundled sample blog four times, offline, and show what happened.
 
     Serves fixtures/ on a free 127.0.0.1 port and scrapes the listing: as first seen;
     after two new posts pushed every entry down the pages (an incremental run); with
     nothing changed (one 304); and with --full after an edit and a deletion.
-    An existing --db is replaced only if the demo made it, or with --force.
+    DB (default demo.db) is replaced only if the demo made it, or with --force.
     """
     from .demo import run_demo
 
+    db_path = demo_target(db_positional, db_option)
     with archive_errors():
         run_demo(db_path, click.echo, force=force)
 
 
-def _redact_log_record(record: logging.LogRecord) -> bool:
-    """Keep credentials and tokens in URLs out of every log line, ours or a library's."""
-    record.msg, record.args = redact_text(record.getMessage()), None
-    return True
-
-
-for command in COMMANDS:  # history, export, serve, upgrade
+for command in COMMANDS:  # history, runs, export, serve, upgrade
     cli.add_command(command)
 cli.add_command(merge)
+accept_anywhere(cli, quiet_help="Log errors only (scrape, run: print nothing when nothing is new).")
+for command in cli.commands.values():  # -v / -q after the command as well
+    accept_anywhere(command)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ belongs to): the demo sets it to ``DEMO_APPLICATION_ID`` and nothing else does, 
 ordinary archive is never taken for a demo, whatever its sources are named. A source
 name or a table would be weaker marks: a user may name a source anything, and any
 archive has the same tables. A demo archive that has since recorded runs of another
-source (``scrape --db demo.db``) holds the user's work, so it is refused too.
+source (``scrape demo.db URL``) holds the user's work, so it is refused too.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def _refuse_unless_demo(db_path: Path) -> None:
     if what:
         raise ArchiveOccupied(
             str(db_path),
-            f"{db_path} exists and the demo did not make it: {what}; choose another --db, "
+            f"{db_path} exists and the demo did not make it: {what}; choose another DB, "
             "or pass --force to replace it",
         )
 

@@ -27,8 +27,8 @@ class Scrapes:
         self.global_options: tuple[str, ...] = ()  # before the command, e.g. ("-v",)
 
     def command(self, url: str, db: Path, *extra: str) -> list[str]:
-        return [sys.executable, "-m", self.module, *self.global_options, "scrape", url,
-                "--db", str(db), "--delay", "0", *extra]  # fmt: skip
+        return [sys.executable, "-m", self.module, *self.global_options, "scrape", str(db),
+                url, "--delay", "0", *extra]  # fmt: skip
 
     def start(self, url: str, db: Path, *extra: str) -> subprocess.Popen[bytes]:
         """A scrape in the background, its stdout and stderr kept in files."""

@@ -1,6 +1,6 @@
 """``listing-archiver`` with a 30 s backoff between attempts, for tests that must catch
 a run inside a tenacity backoff wait (the real one is 1-2 s, too short to aim a signal
-at): ``python -m tests.slow_retries scrape URL --db PATH``."""
+at): ``python -m tests.slow_retries scrape PATH URL``."""
 
 from __future__ import annotations
 

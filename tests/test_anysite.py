@@ -94,7 +94,7 @@ next = "a.more"
     [source] = load_sources(path)
     assert source.selectors["item"] == "div.job"
     db = tmp_path / "a.db"
-    result = run("run", str(path), "--db", str(db))
+    result = run("run", str(db), str(path))
     assert "jobs: ok" in result.stdout, result.output
     rows = list(open_archive(str(db)).query("select title, url, date, excerpt from posts"))
     assert rows[0] == {
@@ -164,13 +164,13 @@ def test_a_field_gone_missing_marks_the_run_degraded_and_archives_nothing_wrong(
     db = tmp_path / "a.db"
     titles = [f"Post {i}" for i in range(20, 0, -1)]
     serve_listing(server, titles)
-    assert run("scrape", server.url("/"), "--db", str(db), "--delay", "0").exit_code == 0
+    assert run("scrape", str(db), server.url("/"), "--delay", "0").exit_code == 0
     broken = [
         papermod_entry(f"Post {i}", f"post-{i}").replace("<span>Ann Author</span>", "")
         for i in range(23, 13, -1)
     ]  # the theme changed: no author any more
     server.page("/", html_page(*broken, next_href="/page/2/"))
-    result = run("scrape", server.url("/"), "--db", str(db), "--delay", "0")
+    result = run("scrape", str(db), server.url("/"), "--delay", "0")
     assert result.exit_code == 1
     line = result.stdout.strip()
     assert line.startswith(f"127.0.0.1:{server.port}: degraded")
@@ -178,16 +178,16 @@ def test_a_field_gone_missing_marks_the_run_degraded_and_archives_nothing_wrong(
     archive = open_archive(str(db))
     assert archive["posts"].count == 20  # no spurious author-less versions
     assert archive["runs"].get(2)["status"] == "degraded"
-    accepted = run("scrape", server.url("/"), "--db", str(db), "--delay", "0", "--accept-drift")
+    accepted = run("scrape", str(db), server.url("/"), "--delay", "0", "--accept-drift")
     assert accepted.exit_code == 0, accepted.output
 
 
 def test_a_page_that_yields_no_entries_marks_the_run_degraded(server, tmp_path):
     db = tmp_path / "a.db"
     serve_listing(server, [f"Post {i}" for i in range(5, 0, -1)])
-    run("scrape", server.url("/"), "--db", str(db), "--delay", "0")
+    run("scrape", str(db), server.url("/"), "--delay", "0")
     server.route("/", Reply(body=b"<html><body><div class='new-theme'>Hi</div></body></html>"))
-    result = run("scrape", server.url("/"), "--db", str(db), "--delay", "0", "--json")
+    result = run("scrape", str(db), server.url("/"), "--delay", "0", "--json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["sources"][0]["status"] == "degraded"

@@ -32,7 +32,7 @@ def db_path(tmp_path):
 
 def scrape(server: TestServer, db_path, *extra: str) -> dict[str, object]:
     """One ``scrape --json``: its report for the source, after its text twin was checked."""
-    argv = ["scrape", server.url("/"), "--db", str(db_path), "--delay", "0", *extra]
+    argv = ["scrape", str(db_path), server.url("/"), "--delay", "0", *extra]
     result = CliRunner().invoke(cli, [*argv, "--json"])
     assert "Traceback" not in result.output
     [report] = json.loads(result.stdout)["sources"]
@@ -40,7 +40,7 @@ def scrape(server: TestServer, db_path, *extra: str) -> dict[str, object]:
 
 
 def scrape_text(server: TestServer, db_path, *extra: str) -> str:
-    argv = ["scrape", server.url("/"), "--db", str(db_path), "--delay", "0", *extra]
+    argv = ["scrape", str(db_path), server.url("/"), "--delay", "0", *extra]
     return CliRunner().invoke(cli, argv).stdout
 
 

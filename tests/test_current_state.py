@@ -41,7 +41,7 @@ def check(db_path: Path) -> int:
 
 
 def scrape(url: str, db_path: Path, *args: str) -> str:
-    argv = ["scrape", url, "--db", str(db_path), "--delay", "0", "--source", "blog", *args]
+    argv = ["scrape", str(db_path), url, "--delay", "0", "--source", "blog", *args]
     result = CliRunner().invoke(cli, argv)
     assert result.exit_code == 0, result.output
     return result.stdout

@@ -17,11 +17,11 @@ from listing_archiver.demo import DEMO_APPLICATION_ID, DEMO_SOURCE
 
 from .untouched import state
 
-PROCEED = "choose another --db, or pass --force to replace it"
+PROCEED = "choose another DB, or pass --force to replace it"
 
 
 def _demo(db: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(cli, ["demo", "--db", str(db), *extra])
+    return CliRunner().invoke(cli, ["demo", str(db), *extra])
 
 
 def _ordinary_archive(db: Path, source: str = DEMO_SOURCE) -> None:
@@ -88,7 +88,7 @@ def test_demo_replaces_its_own_previous_archive(tmp_path):
 def test_a_demo_archive_that_other_runs_wrote_to_is_refused(tmp_path):
     db = tmp_path / "demo.db"
     assert _demo(db).exit_code == 0
-    _ordinary_archive(db, source="my-blog")  # e.g. scrape --db demo.db
+    _ordinary_archive(db, source="my-blog")  # e.g. scrape demo.db URL
     before = state(db)
     result = _demo(db)
     assert result.exit_code == 2

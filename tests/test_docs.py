@@ -153,8 +153,6 @@ def _check_against_cli(words: list[str]) -> None:
     for option in AWAITED_OPTIONS.get(name, set()) - known:  # drop it and its value
         at = args.index(option)
         args = args[:at] + args[at + 2 :]
-    if "--db" in known and "--db" not in args:  # the archive first: the cli branch's form
-        args = [*args[1:], "--db", args[0]]
     command.make_context(name, args)
 
 

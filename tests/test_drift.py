@@ -106,7 +106,7 @@ def test_every_field_is_watched(field):
 
 
 def scrape(server: TestServer, db: Path, *extra: str):
-    argv = ["scrape", server.url("/"), "--db", str(db), "--delay", "0", "--json", *extra]
+    argv = ["scrape", str(db), server.url("/"), "--delay", "0", "--json", *extra]
     return CliRunner().invoke(cli, argv)
 
 

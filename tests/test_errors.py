@@ -55,9 +55,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     server = TestServer(FIXTURES / "papermod" / "earlier").start()
     path = tmp_path_factory.mktemp("archive") / "archive.db"
     try:
-        result = CliRunner().invoke(
-            cli, ["scrape", server.url("/"), "--db", str(path), "--delay", "0"]
-        )
+        result = CliRunner().invoke(cli, ["scrape", str(path), server.url("/"), "--delay", "0"])
         assert result.exit_code == 0, result.output
     finally:
         server.stop()
@@ -84,8 +82,8 @@ MALFORMED = [
 @pytest.mark.parametrize(("url", "problem"), MALFORMED)
 @pytest.mark.parametrize("command", ["scrape", "probe"])
 def test_a_malformed_url_is_one_line_naming_it_and_exit_2(command, url, problem, tmp_path):
-    db = ["--db", str(tmp_path / "a.db")] if command == "scrape" else []
-    result = tool(command, url, *db, cwd=tmp_path)
+    db = [str(tmp_path / "a.db")] if command == "scrape" else []
+    result = tool(command, *db, url, cwd=tmp_path)
     assert result.returncode == 2
     assert one_line(result.stderr) == f"Error: {url!r} is not a valid http(s) URL: {problem}"
     assert list(tmp_path.iterdir()) == []  # no archive, no lock file: nothing was opened
@@ -95,7 +93,7 @@ def test_a_malformed_url_is_one_line_naming_it_and_exit_2(command, url, problem,
 def test_a_malformed_url_in_a_sources_file_names_file_source_and_key(url, problem, tmp_path):
     sources = tmp_path / "sources.toml"
     sources.write_text(f'[[source]]\nname = "blog"\nurl = "{url}"\n', "utf-8")
-    result = tool("run", str(sources), "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    result = tool("run", str(tmp_path / "a.db"), str(sources), cwd=tmp_path)
     assert result.returncode == 2
     assert one_line(result.stderr) == (
         f'Error: {sources}: source #1 ("blog"): url: {url!r} is not a valid http(s) URL: {problem}'
@@ -124,7 +122,7 @@ def test_malformed_links_in_a_page_are_skipped_and_the_walk_ends_cleanly(server,
     # Port 0 on the start URL's own host: requests would quietly make it port 80.
     server.page("/", html_page(*entries, next_href="http://127.0.0.1:0/page/2/"))
     result = CliRunner().invoke(
-        cli, ["scrape", server.url("/"), "--db", str(tmp_path / "a.db"), "--delay", "0"]
+        cli, ["scrape", str(tmp_path / "a.db"), server.url("/"), "--delay", "0"]
     )
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code == 0, result.output
@@ -137,7 +135,7 @@ def test_malformed_links_in_a_page_are_skipped_and_the_walk_ends_cleanly(server,
 def test_a_redirect_to_a_malformed_url_fails_the_source_in_one_line(server, tmp_path, location):
     server.redirect("/", location)
     result = CliRunner().invoke(
-        cli, ["scrape", server.url("/"), "--db", str(tmp_path / "a.db"), "--delay", "0"]
+        cli, ["scrape", str(tmp_path / "a.db"), server.url("/"), "--delay", "0"]
     )
     assert isinstance(result.exception, SystemExit)
     assert result.exit_code == 1

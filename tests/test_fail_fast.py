@@ -57,7 +57,7 @@ def attempts(stderr: str, url: str) -> int:
 
 def test_a_refused_port_fails_the_scrape_after_one_attempt_naming_the_page(refused_port, tmp_path):
     url = f"http://127.0.0.1:{refused_port}/"
-    result = listing_archiver("scrape", url, "--db", str(tmp_path / "a.db"), "--delay", "0")
+    result = listing_archiver("scrape", str(tmp_path / "a.db"), url, "--delay", "0")
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout.endswith(f"error: cannot connect to {url} (connection refused)\n")
     assert "robots.txt" not in result.stdout
@@ -70,7 +70,7 @@ def test_a_refused_port_fails_the_scrape_after_one_attempt_naming_the_page(refus
 def test_a_refused_port_without_robots_txt_asks_for_the_page_once(refused_port, tmp_path):
     url = f"http://127.0.0.1:{refused_port}/page/2/"
     db = str(tmp_path / "a.db")
-    result = listing_archiver("scrape", url, "--db", db, "--delay", "0", "--ignore-robots")
+    result = listing_archiver("scrape", db, url, "--delay", "0", "--ignore-robots")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"error: cannot connect to {url} (connection refused)" in result.stdout
     assert attempts(result.stderr, url) == 1
@@ -91,7 +91,7 @@ def test_a_run_of_a_sources_file_fails_a_dead_source_at_once(refused_port, tmp_p
     url = f"http://127.0.0.1:{refused_port}/"
     sources = tmp_path / "sources.toml"
     sources.write_text(f'delay = 0\n[[source]]\nname = "dead"\nurl = "{url}"\n', "utf-8")
-    result = listing_archiver("run", str(sources), "--db", str(tmp_path / "a.db"))
+    result = listing_archiver("run", str(tmp_path / "a.db"), str(sources))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "dead: failed, 0 pages fetched" in result.stdout
     assert f"error: cannot connect to {url} (connection refused)" in result.stdout
@@ -153,9 +153,9 @@ def test_a_host_name_longer_than_dns_allows_is_a_usage_error(command, tmp_path):
     sources = Path(tmp_path / "sources.toml")
     sources.write_text(f'[[source]]\nname = "long"\nurl = "{UNRESOLVABLE}"\n', "utf-8")
     args = {
-        "scrape": ["scrape", UNRESOLVABLE, "--db", db],
+        "scrape": ["scrape", db, UNRESOLVABLE],
         "probe": ["probe", UNRESOLVABLE],
-        "run": ["run", str(sources), "--db", db],
+        "run": ["run", db, str(sources)],
     }[command]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output

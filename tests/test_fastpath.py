@@ -146,7 +146,7 @@ def test_a_walk_of_a_profiled_site_never_imports_beautifulsoup(site, tmp_path):
     code = (
         "import sys\n"
         "from listing_archiver.cli import cli\n"
-        f"cli(['scrape', {site.url('/')!r}, '--db', {str(tmp_path / 'a.db')!r}, '--delay', '0'],"
+        f"cli(['scrape', {str(tmp_path / 'a.db')!r}, {site.url('/')!r}, '--delay', '0'],"
         " standalone_mode=False)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bs4', 'soupsieve')))\n"
     )

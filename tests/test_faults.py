@@ -670,7 +670,7 @@ def quick_retries(monkeypatch):
 
 
 def scrape_cli(server: TestServer, db, *options: str):
-    args = ["scrape", server.url("/"), "--db", str(db), "--delay", "0", *options]
+    args = ["scrape", str(db), server.url("/"), "--delay", "0", *options]
     return CliRunner().invoke(cli, args)
 
 

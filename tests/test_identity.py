@@ -27,7 +27,7 @@ def entry(title: str, href: str, excerpt: str = "Same words.", date: str = "2024
 
 def scrape(server: TestServer, db_path, *args: str) -> str:
     result = CliRunner().invoke(
-        cli, ["scrape", server.url("/"), "--db", str(db_path), "--delay", "0", *args]
+        cli, ["scrape", str(db_path), server.url("/"), "--delay", "0", *args]
     )
     assert result.exit_code == 0, result.output
     return result.stdout
@@ -46,7 +46,7 @@ def test_ten_job_ads_of_one_title_and_nothing_else_are_ten_posts(tmp_path, db_pa
         '[source.selectors]\nitem = "li.job"\ntitle = "a"\nurl = "a"\n'
     )
     try:
-        result = CliRunner().invoke(cli, ["run", str(sources), "--db", str(db_path)])
+        result = CliRunner().invoke(cli, ["run", str(db_path), str(sources)])
     finally:
         board.stop()
     assert result.exit_code == 0, result.output

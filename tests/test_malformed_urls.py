@@ -136,11 +136,11 @@ def test_any_string_as_a_url_is_a_clean_exit_never_a_traceback(blog, raw):
     runner = CliRunner()
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "a.db")
-        run = ["--db", db, "--delay", "0", "--max-pages", "1"]
-        assert_clean(runner.invoke(cli, ["scrape", *run, "--", url]))
+        run = ["--delay", "0", "--max-pages", "1"]
+        assert_clean(runner.invoke(cli, ["scrape", *run, "--", db, url]))
         assert_clean(runner.invoke(cli, ["probe", "--", url]))
         sources = Path(tmp) / "sources.toml"
         document = f"delay = 0\nmax_pages = 1\n[[source]]\nurl = {toml_string(url)}\n"
         assert tomllib.loads(document)["source"][0]["url"] == url
         sources.write_text(document, "utf-8")
-        assert_clean(runner.invoke(cli, ["run", str(sources), "--db", db]))
+        assert_clean(runner.invoke(cli, ["run", db, str(sources)]))

@@ -43,7 +43,7 @@ class Shards:
 
 
 def scrape(db: Path, url: str, source: str) -> None:
-    argv = ["scrape", url, "--db", str(db), "--delay", "0", "--source", source, "--full"]
+    argv = ["scrape", str(db), url, "--delay", "0", "--source", source, "--full"]
     result = CliRunner().invoke(cli, argv)
     assert result.exit_code == 0, result.output
 

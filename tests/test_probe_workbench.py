@@ -225,7 +225,7 @@ def test_a_wrong_profile_names_the_profile_that_fits_not_layout_drift(site, tmp_
 def test_a_failed_scrape_says_what_to_do_without_sending_the_user_to_probe(site, tmp_path):
     db = tmp_path / "a.db"
     result = tool(
-        "scrape", site.url("/"), "--db", str(db), "--profile", "wordpress", "--delay", "0",
+        "scrape", str(db), site.url("/"), "--profile", "wordpress", "--delay", "0",
         cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 1
@@ -235,7 +235,7 @@ def test_a_failed_scrape_says_what_to_do_without_sending_the_user_to_probe(site,
 
 def test_a_page_nothing_reads_says_what_to_do_without_sending_the_user_to_probe(server, tmp_path):
     server.page("/", "<html><body><p>Nothing here</p></body></html>")
-    result = tool("scrape", server.url("/"), "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    result = tool("scrape", str(tmp_path / "a.db"), server.url("/"), cwd=tmp_path)
     assert result.returncode == 1
     assert "give the source its own selectors, item and title" in result.stdout
     assert "probe" not in result.stdout + result.stderr
@@ -258,7 +258,7 @@ def test_a_sources_item_selector_that_matches_nothing_says_to_fix_it(board, tmp_
 def test_selectors_without_item_or_a_profile_are_refused_at_load_time(board, tmp_path):
     text = f'[[source]]\nname = "jobs"\nurl = "{board.url("/")}"\n[source.selectors]\n'
     path = sources_file(tmp_path, text + 'date = ".posted"\n')
-    run = tool("run", str(path), "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    run = tool("run", str(tmp_path / "a.db"), str(path), cwd=tmp_path)
     probe = tool("probe", "--sources", str(path), cwd=tmp_path)
     expected = (
         f'Error: {path}: source #1 ("jobs"): selectors: date without item, and no profile to '

@@ -116,8 +116,8 @@ def test_the_display_draws_every_report_before_it_returns(terminal, monkeypatch)
 
 def test_progress_is_shown_on_a_terminal_for_every_page_and_not_in_plain_output(server, db_path):
     serve_listing(server, POSTS)
-    argv = [sys.executable, "-m", "listing_archiver", "scrape", server.url("/"),
-            "--db", str(db_path), "--delay", "0"]  # fmt: skip
+    argv = [sys.executable, "-m", "listing_archiver", "scrape", str(db_path),
+            server.url("/"), "--delay", "0"]  # fmt: skip
     env = {**os.environ, "TERM": "xterm", "COLUMNS": "120"}  # not "dumb"; lines not cut
     for forced in ("TTY_COMPATIBLE", "TTY_INTERACTIVE", "FORCE_TERMINAL", "NO_COLOR"):
         env.pop(forced, None)

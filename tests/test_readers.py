@@ -29,7 +29,7 @@ def archive(server: TestServer, tmp_path: Path) -> Path:
     serve_listing(server, TITLES)
     db = tmp_path / "shelf" / "archive.db"
     db.parent.mkdir()
-    result = CliRunner().invoke(cli, ["scrape", server.url("/"), "--db", str(db), "--delay", "0"])
+    result = CliRunner().invoke(cli, ["scrape", str(db), server.url("/"), "--delay", "0"])
     assert result.exit_code == 0, result.output
     Path(f"{db}.lock").unlink()
     return db

@@ -89,10 +89,10 @@ NOT_OURS: dict[str, tuple[Callable[[Path], None], str]] = {
 
 def _writer(command: str, db: Path, tmp_path: Path) -> list[str]:
     if command == "scrape":
-        return ["scrape", NOWHERE, "--db", str(db), "--delay", "0"]
+        return ["scrape", str(db), NOWHERE, "--delay", "0"]
     sources = tmp_path / "sources.toml"
     sources.write_text(f'[[source]]\nname = "blog"\nurl = "{NOWHERE}"\n')
-    return ["run", str(sources), "--db", str(db)]
+    return ["run", str(db), str(sources)]
 
 
 def _one_line_error(result: Result) -> str:
@@ -121,7 +121,7 @@ def test_an_empty_file_or_a_database_without_tables_is_adopted(make, server, tmp
     serve_listing(server, [f"Post {i}" for i in range(3, 0, -1)])
     db = tmp_path / "new.db"
     make(db)
-    result = CliRunner().invoke(cli, ["scrape", server.url("/"), "--db", str(db), "--delay", "0"])
+    result = CliRunner().invoke(cli, ["scrape", str(db), server.url("/"), "--delay", "0"])
     assert result.exit_code == 0, result.output
     assert open_archive(str(db))["posts"].count == 3
 
@@ -136,7 +136,7 @@ def _a_table_then_none(path: Path) -> None:
 
 def test_a_folder_that_does_not_exist_is_one_line_and_is_not_created(tmp_path):
     db = tmp_path / "missing" / "a.db"
-    result = CliRunner().invoke(cli, ["scrape", NOWHERE, "--db", str(db)])
+    result = CliRunner().invoke(cli, ["scrape", str(db), NOWHERE])
     assert result.exit_code == 2
     assert f"cannot open archive {db}: no folder {db.parent}" in _one_line_error(result)
     assert not db.parent.exists()
@@ -155,7 +155,7 @@ def test_a_db_in_a_read_only_folder_is_one_line_and_leaves_nothing(refusing):
     folder.mkdir()
     folder.chmod(0o555)
     try:
-        result = run_obeying_permissions("scrape", NOWHERE, "--db", str(folder / "a.db"))
+        result = run_obeying_permissions("scrape", str(folder / "a.db"), NOWHERE)
     finally:
         folder.chmod(0o755)
     assert result.returncode == 2, result.stderr
@@ -167,11 +167,11 @@ def test_a_db_in_a_read_only_folder_is_one_line_and_leaves_nothing(refusing):
 def test_a_read_only_db_file_is_one_line_and_leaves_nothing_beside_it(refusing, server):
     serve_listing(server, ["Post 1"])
     db = refusing / "a.db"
-    assert CliRunner().invoke(cli, ["scrape", server.url("/"), "--db", str(db)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["scrape", str(db), server.url("/")]).exit_code == 0
     Path(f"{db}.lock").unlink()
     db.chmod(0o444)
     before = state(db)
-    result = run_obeying_permissions("scrape", server.url("/"), "--db", str(db))
+    result = run_obeying_permissions("scrape", str(db), server.url("/"))
     assert result.returncode == 2, result.stderr
     assert f"cannot open archive {db}: the file is read-only" in _one_line_error(result)
     assert state(db) == before  # the lock file this run made was removed again

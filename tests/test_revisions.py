@@ -52,7 +52,7 @@ def test_post_key_is_the_canonical_url(url, canonical):
 def scrape_blog(site, db_path, *args):
     return CliRunner().invoke(
         cli,
-        ["scrape", site.url("/"), "--db", str(db_path), "--delay", "0", "--source", "blog", *args],
+        ["scrape", str(db_path), site.url("/"), "--delay", "0", "--source", "blog", *args],
     )
 
 
@@ -129,7 +129,7 @@ def test_an_incremental_walk_never_marks_removals(server, db_path):
     # Not even one that reaches the end of the listing: it asked for pages conditionally
     # and may stop early on another run, so only a full walk says what is gone.
     def scrape(*args: str):
-        argv = ["scrape", server.url("/"), "--db", str(db_path), "--delay", "0", *args]
+        argv = ["scrape", str(db_path), server.url("/"), "--delay", "0", *args]
         result = CliRunner().invoke(cli, argv)
         assert result.exit_code == 0, result.output
         return result.stdout
@@ -191,9 +191,7 @@ def test_a_second_walk_of_an_unchanged_listing_adds_no_sighting(site, db_path):
 def test_posts_counted_from_a_304_move_their_counters_and_add_no_sighting(server, db_path):
     serve_listing(server, [f"Post {i}" for i in range(25, 0, -1)])  # with ETags
     for _ in range(2):
-        result = CliRunner().invoke(
-            cli, ["scrape", server.url("/"), "--db", str(db_path), "--delay", "0"]
-        )
+        result = CliRunner().invoke(cli, ["scrape", str(db_path), server.url("/"), "--delay", "0"])
         assert result.exit_code == 0, result.output
     db = open_archive(str(db_path))
     assert db.execute("select count(*) from sightings where run_id = 2").fetchone()[0] == 0

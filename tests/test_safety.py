@@ -36,9 +36,9 @@ def test_a_url_with_secrets_never_reaches_output_logs_or_the_archive(server, tmp
     url = server.url("/").replace("http://", "http://ann:hunter2@") + "?token=s3cr3t"
     db = tmp_path / "a.db"
     with caplog.at_level(logging.DEBUG):
-        ok = CliRunner().invoke(cli, ["-vv", "scrape", url, "--db", str(db), "--delay", "0"])
+        ok = CliRunner().invoke(cli, ["-vvv", "scrape", str(db), url, "--delay", "0"])
         failed = CliRunner().invoke(
-            cli, ["scrape", url.replace("/?", "/missing/?"), "--db", str(db), "--delay", "0"]
+            cli, ["scrape", str(db), url.replace("/?", "/missing/?"), "--delay", "0"]
         )
     assert ok.exit_code == 0 and failed.exit_code == 1
     said = ok.output + failed.output + caplog.text

@@ -31,7 +31,7 @@ def listing_hits(server: TestServer) -> list[str]:
 
 
 def run(*args: str, db=None) -> object:
-    argv = [*args, "--db", str(db)] if db else list(args)
+    argv = [args[0], str(db), *args[1:]] if db else list(args)
     return CliRunner().invoke(cli, argv)
 
 

@@ -163,7 +163,7 @@ def test_a_scrape_after_the_upgrade_adds_no_new_version(legacy, tmp_path):
     for source, root in (("veritable", blog), ("links", FIXTURES / "scheme1" / "after")):
         server = TestServer(root).start()
         try:
-            args = ["scrape", server.url("/"), "--db", str(legacy), "--delay", "0", "--full"]
+            args = ["scrape", str(legacy), server.url("/"), "--delay", "0", "--full"]
             result = CliRunner().invoke(cli, [*args, "--source", source])
         finally:
             server.stop()

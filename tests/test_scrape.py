@@ -93,7 +93,7 @@ def test_a_failure_mid_walk_keeps_earlier_pages_and_a_rerun_repairs(site, fetche
 
 def test_cli_scrape_prints_one_summary_line(site, tmp_path):
     result = CliRunner().invoke(
-        cli, ["scrape", site.url("/"), "--db", str(tmp_path / "a.db"), "--delay", "0"]
+        cli, ["scrape", str(tmp_path / "a.db"), site.url("/"), "--delay", "0"]
     )
     assert result.exit_code == 0, result.output
     host = f"127.0.0.1:{site.port}"
@@ -106,9 +106,8 @@ def test_cli_scrape_prints_one_summary_line(site, tmp_path):
 def test_cli_options_reach_the_walk(site, tmp_path):
     args = [
         "scrape",
-        site.url("/"),
-        "--db",
         str(tmp_path / "a.db"),
+        site.url("/"),
         "--delay",
         "0",
         "--max-pages",
@@ -131,7 +130,7 @@ def test_cli_options_reach_the_walk(site, tmp_path):
 
 def test_cli_failed_walk_exits_1_with_the_reason_and_no_traceback(server, tmp_path):
     result = CliRunner().invoke(
-        cli, ["scrape", server.url("/missing/"), "--db", str(tmp_path / "a.db"), "--delay", "0"]
+        cli, ["scrape", str(tmp_path / "a.db"), server.url("/missing/"), "--delay", "0"]
     )
     assert result.exit_code == 1
     assert f"error: GET {server.url('/missing/')}: HTTP 404 Not Found" in result.stdout
@@ -143,7 +142,7 @@ def test_cli_dead_site_is_a_clear_failure(tmp_path):
     url = dead.url("/")
     dead.stop()  # nothing listens on that port any more
     result = CliRunner().invoke(
-        cli, ["scrape", url, "--db", str(tmp_path / "a.db"), "--delay", "0", "--timeout", "1"]
+        cli, ["scrape", str(tmp_path / "a.db"), url, "--delay", "0", "--timeout", "1"]
     )
     assert result.exit_code == 1
     assert "connection refused" in result.stdout
@@ -152,11 +151,11 @@ def test_cli_dead_site_is_a_clear_failure(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["scrape", "ftp://x/", "--db", "a.db"], "'ftp://x/' is not a valid http(s) URL"),
-        (["scrape", "http://127.0.0.1/"], "Missing option '--db'"),
-        (["scrape", "http://127.0.0.1/", "--db", "a.db", "--max-pages", "0"], "--max-pages"),
-        (["scrape", "http://127.0.0.1/", "--db", "a.db", "--profile", "nope"], "'papermod'"),
-        (["scrape", "http://127.0.0.1/", "--db", "a.db", "--delay", "-1"], "--delay"),
+        (["scrape", "a.db", "ftp://x/"], "'ftp://x/' is not a valid http(s) URL"),
+        (["scrape", "http://127.0.0.1/"], "write the archive first"),
+        (["scrape", "a.db", "http://127.0.0.1/", "--max-pages", "0"], "--max-pages"),
+        (["scrape", "a.db", "http://127.0.0.1/", "--profile", "nope"], "'papermod'"),
+        (["scrape", "a.db", "http://127.0.0.1/", "--delay", "-1"], "--delay"),
     ],
 )
 def test_cli_bad_arguments_exit_2_with_a_usage_message(args, message, tmp_path, monkeypatch):
@@ -170,7 +169,7 @@ def test_cli_bad_arguments_exit_2_with_a_usage_message(args, message, tmp_path, 
 def test_cli_refuses_a_file_that_is_not_an_archive(tmp_path, site):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a database, just my notes\n" * 100)
-    result = CliRunner().invoke(cli, ["scrape", site.url("/"), "--db", str(bogus)])
+    result = CliRunner().invoke(cli, ["scrape", str(bogus), site.url("/")])
     assert result.exit_code == 2
     assert f"{bogus} is not a SQLite database" in result.stderr
     assert bogus.read_text().startswith("not a database")

@@ -190,7 +190,7 @@ def test_a_walk_stuck_in_a_connect_is_left_behind_and_its_run_recorded(tmp_path,
     run itself after the grace period and leaves without the walk's thread."""
     db = tmp_path / "archive.db"
     with unanswered_connects() as port:
-        scrapes.global_options = ("-vv",)  # urllib3 logs each new connection at -vv
+        scrapes.global_options = ("-vvv",)  # urllib3 logs each new connection (at -vvv)
         process = scrapes.start(f"http://127.0.0.1:{port}/", db, "--ignore-robots")
         wait_until(
             lambda: (
@@ -246,7 +246,7 @@ def test_sigterm_stops_every_source_of_a_run_each_with_its_line_and_a_total(
     err_path = tmp_path / "run.err"
     with err_path.open("wb") as err_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "listing_archiver", "run", str(sources), "--db", str(db)],
+            [sys.executable, "-m", "listing_archiver", "run", str(db), str(sources)],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
