@@ -162,6 +162,6 @@ def test_the_runs_queries_read_the_runs_index_never_scan(archive):
             plan = " ".join(row[3] for row in db.conn.execute(f"explain query plan {sql}"))
             # --failed reads the partial index of runs that say how far a walk got
             # (every failed, degraded or interrupted run is in it), the rest runs_source_id
-            assert "USING INDEX runs_source_id" in plan or (
-                "failed" in sql and "USING INDEX runs_walk_extent" in plan
+            assert "INDEX runs_source_id" in plan or (
+                "status in" in sql and "INDEX runs_walk_extent" in plan
             ), plan
