@@ -341,7 +341,7 @@ def test_atom_entry_without_author_or_date_has_no_author_and_the_site_covers_it(
 
 
 def test_atom_has_no_feed_author_when_every_entry_has_its_own(db):
-    parsed, text = feed(db, source="beta", since=date(2021, 3, 19))
+    _, text = feed(db, source="beta", since=date(2021, 3, 19))
     tree = ET.fromstring(text.encode())
     entries = tree.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}author/{ATOM}name") for e in entries] == [None, None, "Zoë"]
