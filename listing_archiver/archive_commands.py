@@ -145,24 +145,41 @@ def _self_url(fmt: str, feed_url: str | None, output: str | None) -> str | None:
     return None
 
 
-@click.command()
+# Options serve does not know go on to Datasette as they are: `serve DB --setting
+# sql_time_limit_ms 5000 --cors`. click keeps them (and any word after `--`) in ctx.args,
+# in the order given; a `--` is needed only to pass an option serve has too (-h, --port).
+PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
+
+
+@click.command(context_settings=PASS_THROUGH)
 @existing_archive
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 lets anyone who can reach this machine read the "
+    "archive and run SQL on it.",
+)
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
     default=8001,
     show_default=True,
-    help="Port to listen on (127.0.0.1 only).",
+    help="Port to listen on.",
 )
-def serve(db_path: Path, port: int) -> None:
-    """Browse the archive in Datasette on 127.0.0.1, with titles, descriptions,
-    facets, full-text search and canned queries set up."""
+@click.pass_context
+def serve(ctx: click.Context, db_path: Path, host: str, port: int) -> None:
+    """Browse the archive in Datasette (on 127.0.0.1 unless --host says otherwise), with
+    titles, descriptions, facets, full-text search and canned queries set up.
+
+    Any other option is passed on to Datasette, after serve's own settings, so it wins:
+    `serve DB --setting sql_time_limit_ms 5000`, `serve DB -- --cors`."""
     from .serve import DatasetteMissing
     from .serve import serve as run_datasette
 
     read_archive(db_path).close()  # a foreign, damaged or outdated file: one line, not Datasette's
     try:
-        sys.exit(run_datasette(db_path, port))
+        sys.exit(run_datasette(db_path, port, host=host, extra=tuple(ctx.args)))
     except DatasetteMissing as exc:
         raise click.ClickException(str(exc)) from None
 
