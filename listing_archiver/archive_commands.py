@@ -22,6 +22,7 @@ from listing_archiver.archive.export import (
 )
 from listing_archiver.archive.lock import archive_lock
 from listing_archiver.archive.opening import upgrade_archive
+from listing_archiver.archive.selection import check_source
 
 from .command_errors import (
     ConfigProblem,
@@ -115,6 +116,10 @@ def export(
     selection = Selection(source=source, since=since, limit=limit, all_versions=all_versions)
     feed = FeedOptions(self_url=_self_url(fmt, feed_url, output))
     with closing(read_archive(db_path)) as db:
+        try:  # before -o is opened: a FIFO would wait for its reader, a file be replaced
+            check_source(db, source)
+        except UnknownSource as exc:
+            raise ConfigProblem(str(exc)) from None
 
         def write(out: TextIO) -> int:
             return export_posts(db, fmt, out, selection, feed)
@@ -124,7 +129,7 @@ def export(
                 write_to_stdout(write)
                 return
             count = write_to_path(Path(output), write)
-        except (ExportPathError, UnknownSource) as exc:  # fix the command: exit 2
+        except ExportPathError as exc:  # no such folder, a read-only one: fix the command
             raise ConfigProblem(str(exc)) from None
         except ExportWriteError as exc:  # a full disk, a reader gone: this export failed
             raise click.ClickException(str(exc)) from None
