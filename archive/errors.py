@@ -10,13 +10,14 @@ ArchiveError
 │   ├── ArchiveOccupied    the path holds a file the caller must not replace (``demo``)
 │   ├── SameArchive        a shard given to ``merge`` is its target
 │   └── ArchiveInaccessible  the OS or SQLite refused: a missing or read-only folder or file
+├── UnknownSource          an export names a source the archive has no runs or posts of
 └── ExportError            an export could not be written where asked (carries ``path``)
     ├── ExportPathError    the path cannot be written at all: no such folder, read-only...
     └── ExportWriteError   writing began and failed: disk full, the reader went away...
 
 The command line reports an ``ExportPathError`` as a usage error (the user named a place
 nothing can be written to) and an ``ExportWriteError`` as a failure (the command was right;
-the output could not be delivered this time).
+the output could not be delivered this time); an ``UnknownSource`` is a usage error too.
 """
 
 from __future__ import annotations
@@ -42,6 +43,16 @@ class ArchiveUnusable(ArchiveError):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(message)
         self.path = path
+
+
+class UnknownSource(ArchiveError):
+    """A typo in ``--source`` would otherwise export nothing and look like success."""
+
+    def __init__(self, source: str, known: list[str]) -> None:
+        have = f"it has {', '.join(known)}" if known else "it has no sources yet"
+        super().__init__(f"the archive has no source {source!r}: {have}")
+        self.source = source
+        self.known = known
 
 
 class ExportError(ArchiveError):

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import sys
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 import click
 
 from listing_archiver.archive import runs as run_log
-from listing_archiver.archive.errors import ExportPathError, ExportWriteError
-from listing_archiver.archive.export import FORMATS, export_posts, write_to_path
+from listing_archiver.archive.errors import ExportPathError, ExportWriteError, UnknownSource
+from listing_archiver.archive.export import (
+    FORMATS,
+    FeedOptions,
+    Selection,
+    export_posts,
+    write_to_path,
+)
 from listing_archiver.archive.lock import archive_lock
 from listing_archiver.archive.opening import upgrade_archive
+from listing_archiver.archive.selection import check_source
 
 from .command_errors import (
     ConfigProblem,
@@ -41,6 +50,20 @@ def history(db_path: Path, url: str) -> None:
         if key is None:
             raise click.ClickException(f"{db_path} has no post at {url}")
         click.echo(format_history(key, post_history(db, key)))
+
+
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """``--since``: a calendar date written as ISO 8601 (2024-03-18); anything else is a
+    usage error naming it. (A callback rather than a ParamType: click 8.2 made ParamType
+    generic and 8.1 is not, so a subclass cannot be typed for both.)"""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2024-03-18"
+        ) from None
 
 
 @click.command()
@@ -88,7 +111,24 @@ def runs(
     show_default=True,
     help="csv, json (one array), ndjson (one object a line) or atom (a feed).",
 )
-@click.option("--source", help="Only this source's posts.")
+@click.option("--source", help="Only this source's posts (one the archive has).")
+@click.option(
+    "--since",
+    metavar="DATE",
+    callback=_iso_date,
+    help="Only posts dated on or after DATE (YYYY-MM-DD); undated ones first seen since.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="At most N posts (the first N).")
+@click.option(
+    "--all-versions",
+    is_flag=True,
+    help="Every version of each post, current first, with is_current; not only the current one.",
+)
+@click.option(
+    "--feed-url",
+    metavar="URL",
+    help="Where the Atom feed is published: its rel=self link.  [default: the -o file's name]",
+)
 @click.option(
     "-o",
     "--output",
@@ -96,13 +136,29 @@ def runs(
     help="File to write (a regular file is replaced atomically; a symlink is written "
     "through, a FIFO or device in place; - is standard output).  [default: standard output]",
 )
-def export(db_path: Path, fmt: str, source: str | None, output: str | None) -> None:
+def export(
+    db_path: Path,
+    fmt: str,
+    source: str | None,
+    since: date | None,
+    limit: int | None,
+    all_versions: bool,
+    feed_url: str | None,
+    output: str | None,
+) -> None:
     """Export the archive's current posts (one row per post, its newest version),
-    newest first. The Atom feed turns any listing into a feed."""
+    newest first, undated ones after them in the site's order. The Atom feed turns any
+    listing into a feed."""
+    selection = Selection(source=source, since=since, limit=limit, all_versions=all_versions)
+    feed = FeedOptions(self_url=_self_url(fmt, feed_url, output))
     with closing(read_archive(db_path)) as db:
+        try:  # before -o is opened: a FIFO would wait for its reader, a file be replaced
+            check_source(db, source)
+        except UnknownSource as exc:
+            raise ConfigProblem(str(exc)) from None
 
         def write(out: TextIO) -> int:
-            return export_posts(db, fmt, out, source=source)
+            return export_posts(db, fmt, out, selection, feed)
 
         try:
             if output is None or output == "-":
@@ -116,24 +172,55 @@ def export(db_path: Path, fmt: str, source: str | None, output: str | None) -> N
         click.echo(f"{count} posts written to {output}", err=True)
 
 
-@click.command()
+def _self_url(fmt: str, feed_url: str | None, output: str | None) -> str | None:
+    """The feed's rel=self: ``--feed-url``, else the file's name, a relative reference that
+    resolves to the feed itself wherever the file is published under that name."""
+    if feed_url is not None:
+        parts = urlsplit(feed_url)
+        if fmt != "atom" or parts.scheme not in ("http", "https") or not parts.netloc:
+            why = "only --format atom has one" if fmt != "atom" else "give an http(s) URL"
+            raise click.BadParameter(f"{feed_url!r}: {why}", param_hint="--feed-url")
+        return feed_url
+    if fmt == "atom" and output not in (None, "-"):
+        return Path(str(output)).name
+    return None
+
+
+# Options serve does not know go on to Datasette as they are: `serve DB --setting
+# sql_time_limit_ms 5000 --cors`. click keeps them (and any word after `--`) in ctx.args,
+# in the order given; a `--` is needed only to pass an option serve has too (-h, --port).
+PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
+
+
+@click.command(context_settings=PASS_THROUGH)
 @existing_archive
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 lets anyone who can reach this machine read the "
+    "archive and run SQL on it.",
+)
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
     default=8001,
     show_default=True,
-    help="Port to listen on (127.0.0.1 only).",
+    help="Port to listen on.",
 )
-def serve(db_path: Path, port: int) -> None:
-    """Browse the archive in Datasette on 127.0.0.1, with titles, descriptions,
-    facets, full-text search and canned queries set up."""
+@click.pass_context
+def serve(ctx: click.Context, db_path: Path, host: str, port: int) -> None:
+    """Browse the archive in Datasette (on 127.0.0.1 unless --host says otherwise), with
+    titles, descriptions, facets, full-text search and canned queries set up.
+
+    Any other option is passed on to Datasette, after serve's own settings, so it wins:
+    `serve DB --setting sql_time_limit_ms 5000`, `serve DB -- --cors`."""
     from .serve import DatasetteMissing
     from .serve import serve as run_datasette
 
     read_archive(db_path).close()  # a foreign, damaged or outdated file: one line, not Datasette's
     try:
-        sys.exit(run_datasette(db_path, port))
+        sys.exit(run_datasette(db_path, port, host=host, extra=tuple(ctx.args)))
     except DatasetteMissing as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -13,11 +13,18 @@ ordinary archive is never taken for a demo, whatever its sources are named. A so
 name or a table would be weaker marks: a user may name a source anything, and any
 archive has the same tables. A demo archive that has since recorded runs of another
 source (``scrape demo.db URL``) holds the user's work, so it is refused too.
+
+The site is served on a random free port, but its posts link to ``DEMO_SITE``, a fixed
+address (``.example`` is reserved, RFC 2606): the URL the demo prints for ``history``
+is the same in every demo archive, so a command copied from one demo still works after
+the next. The listing's own pages stay on the local server, so the walk does too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import shlex
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,13 +42,16 @@ from listing_archiver.archive.schema import open_archive
 from listing_archiver.scraper.fetch import Fetcher, FetchSettings
 from listing_archiver.scraper.robots import RobotsCache
 
+from .invocation import program
 from .job import STOP_REASONS, RunReport, scrape_source
-from .serve import INSTALL_HINT
+from .serve import INSTALL_HINT, datasette_available
 from .sources import Source
 from .writer import SerialWriter
 
 DEMO_APPLICATION_ID = 0x4C41444D  # "LADM": listing-archiver demo, in the file's header
 DEMO_SOURCE = "veritable-demo"
+DEMO_SITE = "https://veritable.example/"  # where the demo's posts link: no port in it
+EDITED_POST = "post/mixed-precision-training/"  # the post the revised moment edits
 RUNS = (  # (fixture moment, walk every page?, caption)
     ("earlier", False, "The listing as first archived"),
     ("later", False, "Later, two new posts have pushed every entry down a place or two"),
@@ -74,32 +84,39 @@ class _SiteServer(ThreadingHTTPServer):
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):
-    """Static files with a content ETag, as a real site's server would send: the
-    folder swap changes content but not file times, so Last-Modified would lie."""
+    """Static files; the listing's pages with their post links moved to ``DEMO_SITE`` and a
+    content ETag, as a real site's server would send: the folder swap changes content but
+    not file times, so Last-Modified would lie."""
 
     def __init__(self, request: Any, client_address: Any, server: _SiteServer) -> None:
-        self._etag: str | None = None
         super().__init__(request, client_address, server, directory=str(server.root))
 
     def send_head(self) -> Any:
         path = Path(self.translate_path(self.path))
         file = path / "index.html" if path.is_dir() else path
-        del self.headers["If-Modified-Since"]
-        if file.is_file() and self.path.endswith(("/", ".html")):
-            self._etag = '"' + hashlib.sha256(file.read_bytes()).hexdigest()[:16] + '"'
-            if self.headers.get("If-None-Match") == self._etag:
-                self.send_response(304)
-                self.end_headers()
-                return None
-        return super().send_head()
-
-    def end_headers(self) -> None:
-        if self._etag:
-            self.send_header("ETag", self._etag)
-        super().end_headers()
+        if not (file.is_file() and self.path.endswith(("/", ".html"))):
+            return super().send_head()
+        body = with_fixed_post_links(file.read_bytes())
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return None
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
+        self.end_headers()
+        return io.BytesIO(body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+def with_fixed_post_links(html: bytes) -> bytes:
+    """The page with each root-relative post link made absolute under ``DEMO_SITE``."""
+    return html.replace(b'href="/post/', f'href="{DEMO_SITE}post/'.encode())
 
 
 @contextmanager
@@ -165,7 +182,10 @@ def _run_all(db: Database, db_path: Path, echo: Callable[[str], None]) -> list[R
     writer = SerialWriter(db)
     reports = []
     with serve_directory(site / "earlier") as server:
-        echo(f"Serving the bundled PaperMod sample blog at {server.url}\n")
+        echo(
+            f"Serving the bundled PaperMod sample blog at {server.url}"
+            f" (its posts linked under {DEMO_SITE}, the same in every demo)\n"
+        )
         source = Source(name=DEMO_SOURCE, url=server.url, delay=0)
         for number, (moment, full, caption) in enumerate(RUNS, 1):
             server.root = site / moment
@@ -180,7 +200,6 @@ def _run_all(db: Database, db_path: Path, echo: Callable[[str], None]) -> list[R
             )
             if report.error:
                 echo(f"  error: {report.error}")
-        edited = server.url + "post/mixed-precision-training/"
     posts = db.table("posts").count
     current = db.execute("select count(*) from current_posts").fetchone()[0]
     db.close()
@@ -188,10 +207,17 @@ def _run_all(db: Database, db_path: Path, echo: Callable[[str], None]) -> list[R
         f"\n{db_path} holds {current} posts ({posts} versions), each version stored once, "
         f"and {len(reports)} runs."
     )
-    echo(f"See an edit:  listing-archiver history {db_path} {edited}")
-    echo(f"Browse it:    listing-archiver serve {db_path}")
-    echo(f"              needs Datasette: {INSTALL_HINT}")
+    _hints(db_path, echo)
     return reports
+
+
+def _hints(db_path: Path, echo: Callable[[str], None]) -> None:
+    """What to run next, as commands that work when pasted (``invocation``)."""
+    command, db = program(), shlex.quote(str(db_path))
+    echo(f"See an edit:  {command} history {db} {DEMO_SITE}{EDITED_POST}")
+    echo(f"Browse it:    {command} serve {db}")
+    if not datasette_available():
+        echo(f"              needs Datasette: {INSTALL_HINT}")
 
 
 def _counts(report: RunReport) -> str:

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -97,9 +97,15 @@ def database_path(name: str) -> str:
 
 
 def datasette_command(
-    db_path: Path, metadata_path: Path, port: int, host: str = "127.0.0.1"
+    db_path: Path,
+    metadata_path: Path,
+    port: int,
+    host: str = "127.0.0.1",
+    extra: Sequence[str] = (),
 ) -> list[str]:
-    """The ``datasette serve`` command line (mutable: the archive is read live)."""
+    """The ``datasette serve`` command line (mutable: the archive is read live). ``extra``
+    (the user's own Datasette options) comes last, so a ``--setting`` of the user's
+    overrides ours of the same name, as Datasette keeps the last one given."""
     command = [
         sys.executable,
         "-m",
@@ -115,11 +121,14 @@ def datasette_command(
     ]
     for name, value in SETTINGS.items():
         command += ["--setting", name, value]
-    return command
+    return [*command, *extra]
 
 
-def serve(db_path: Path, port: int = 8001) -> int:
-    """Run Datasette on ``db_path`` at http://127.0.0.1:``port``/ in the foreground.
+def serve(
+    db_path: Path, port: int = 8001, *, host: str = "127.0.0.1", extra: Sequence[str] = ()
+) -> int:
+    """Run Datasette on ``db_path`` at http://``host``:``port``/ in the foreground, with
+    ``extra`` options of the user's passed on to it.
 
     Returns Datasette's exit code; a signal stops it (module docstring) and returns 0
     when it shut down cleanly, 128 + the signal when it had to be killed. Raises
@@ -134,7 +143,8 @@ def serve(db_path: Path, port: int = 8001) -> int:
     with tempfile.TemporaryDirectory(prefix="listing-archiver-") as tmp:
         metadata_path = Path(tmp) / "metadata.json"
         metadata_path.write_text(json.dumps(metadata_for(db_path), indent=2), "utf-8")
-        process = subprocess.Popen(datasette_command(db_path, metadata_path, port), process_group=0)
+        command = datasette_command(db_path, metadata_path, port, host, extra)
+        process = subprocess.Popen(command, process_group=0)
         stopper = Stopper(process)
         try:
             with stopper.installed():

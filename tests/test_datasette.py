@@ -392,7 +392,7 @@ def test_datasette_available_is_true_in_the_test_environment():
 def _fake_datasette(monkeypatch, script: str, seen: dict) -> None:
     """serve() runs ``script`` instead of Datasette; argv[1] is the metadata file."""
 
-    def command(db_path, metadata_path, port, host="127.0.0.1"):
+    def command(db_path, metadata_path, port, host="127.0.0.1", extra=()):
         seen["metadata_path"] = metadata_path
         return [sys.executable, "-c", script, str(metadata_path)]
 

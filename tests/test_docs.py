@@ -3,6 +3,8 @@ and every CLI command documented."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
 import shutil
@@ -52,27 +54,38 @@ def test_every_cli_command_and_option_is_documented():
                     assert f"`{opt}" in README, f"{name} {opt}"
 
 
+WORKFLOWS = ROOT / "examples" / "github-actions"
+
+
+def _steps(name: str) -> dict[str, dict[str, Any]]:
+    """A workflow example's steps, by id (or name, or the action they use)."""
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text("utf-8"))
+    steps = workflow["jobs"]["archive"]["steps"]
+    return {step.get("id") or step.get("name") or step["uses"]: step for step in steps}
+
+
 def _command_lines() -> list[str]:
     """Every listing-archiver command a user is told to run unattended."""
     service = (ROOT / "examples" / "systemd" / "listing-archiver.service").read_text("utf-8")
-    workflow = (ROOT / "examples" / "github-actions" / "archive.yml").read_text("utf-8")
     cron = [line for line in README.splitlines() if line.startswith("17 * * * *")]
     execstart = [
         line.split("=", 1)[1] for line in service.splitlines() if line.startswith("ExecStart=")
     ]
     steps = [
-        line.split("run:", 1)[1]
-        for line in workflow.splitlines()
-        if "run: listing-archiver" in line
+        line
+        for name in ("archive.yml", "archive-release.yml")
+        for step in _steps(name).values()
+        for line in step.get("run", "").splitlines()
+        if line.startswith("listing-archiver ")
     ]
     return [*cron, *execstart, *steps]
 
 
 def test_scheduling_examples_use_real_commands_and_options():
     lines = _command_lines()
-    assert len(lines) == 3  # cron, systemd, GitHub Actions
+    assert len(lines) == 4  # cron, systemd, the two GitHub Actions workflows
     for line in lines:
-        words = shlex.split(line.split("&&")[-1])
+        words = shlex.split(line.split("&&")[-1].split(">")[0])
         args = words[next(i for i, w in enumerate(words) if w.endswith("listing-archiver")) + 1 :]
         command = cli.commands[args[0]]
         command.make_context(args[0], args[1:])  # raises on an unknown option or bad value
@@ -227,3 +240,82 @@ def test_systemd_accepts_the_unit_files(tmp_path):
         timeout=60,
     )
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+# The GitHub Actions examples: commit only when posts changed; never replace the archive
+# after a failed download.
+
+COMMIT_STEP = "Save the archive (commit it back when posts changed)"
+
+
+def _count_changes(script: str, summary: str, tmp: Path) -> str:
+    """Runs the workflow's counting step in bash, as a runner would, on ``summary``."""
+    (tmp / "run.json").write_text(summary, "utf-8")
+    output = tmp / "github_output"
+    output.write_text("")
+    env = {**os.environ, "GITHUB_OUTPUT": str(output)}
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp, env=env, timeout=60)
+    assert done.returncode == 0
+    return output.read_text("utf-8")
+
+
+def test_the_workflow_commits_only_when_the_runs_summary_counts_changed_posts():
+    steps = _steps("archive.yml")
+    assert steps["Archive"]["run"].rstrip().endswith("--json > run.json")
+    assert steps["changes"]["if"] == "${{ !cancelled() }}"
+    commit = steps[COMMIT_STEP]
+    assert commit["if"] == "${{ !cancelled() && steps.changes.outputs.posts > 0 }}"
+    assert "git diff" not in commit["run"]  # every run changes the file: see the comment
+
+
+def test_the_counting_step_sums_new_changed_and_removed_posts_from_real_runs(site, tmp_path):
+    script = _steps("archive.yml")["changes"]["run"]
+    scrape = [sys.executable, "-m", "listing_archiver", "scrape", str(tmp_path / "archive.db"),
+              site.url("/"), "--delay", "0", "--json"]  # fmt: skip
+
+    def summary() -> str:
+        done = subprocess.run(scrape, capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    first = summary()
+    assert json.loads(first)["total"]["new_posts"] == 17
+    assert _count_changes(script, first, tmp_path) == "posts=17\n"
+    assert _count_changes(script, summary(), tmp_path) == "posts=0\n"  # nothing new: no commit
+    changed = json.dumps({"total": {"new_posts": 0, "changed_posts": 2, "removed_posts": 1}})
+    assert _count_changes(script, changed, tmp_path) == "posts=3\n"
+    assert _count_changes(script, "", tmp_path) == "posts=0\n"  # exit 2 or 3: no summary
+
+
+def _restore(tmp: Path, gh_says: str) -> tuple[int, list[str]]:
+    """The release workflow's restore step, with a stand-in ``gh`` that answers the
+    release lookup as told and logs every call (no network: GitHub is not contacted)."""
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    log = tmp / "gh.log"
+    log.write_text("")
+    gh = bin_dir / "gh"
+    gh.write_text(
+        f'#!/bin/sh\necho "$*" >> "{log}"\nif [ "$1 $2" = "release view" ]; then\n  {gh_says}\nfi\n'
+    )
+    gh.chmod(0o755)
+    script = _steps("archive-release.yml")["restore"]["run"]
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp, env=env, timeout=60)
+    return done.returncode, log.read_text("utf-8").splitlines()
+
+
+def test_the_release_workflow_downloads_the_asset_or_creates_the_release_first(tmp_path):
+    code, calls = _restore(tmp_path, "echo archive.db; echo notes.txt")
+    assert code == 0 and calls[-1] == "release download archive -p archive.db"
+    code, calls = _restore(tmp_path, 'echo "release not found" >&2; exit 1')
+    assert code == 0 and calls[-1].startswith("release create archive")
+
+
+def test_the_release_workflow_stops_and_uploads_nothing_when_the_lookup_fails(tmp_path):
+    code, calls = _restore(tmp_path, 'echo "HTTP 502: Bad Gateway" >&2; exit 1')
+    assert code != 0
+    assert not [call for call in calls if "create" in call or "download" in call]
+    save = _steps("archive-release.yml")["Save the archive (replace the release asset)"]
+    assert save["if"] == "${{ !cancelled() && steps.restore.outcome == 'success' }}"
+    assert save["run"] == "gh release upload archive archive.db --clobber"

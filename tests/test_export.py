@@ -10,12 +10,21 @@ import os
 import stat
 import uuid
 import xml.etree.ElementTree as ET
+from datetime import date
 
 import feedparser
 import pytest
 
 from listing_archiver import __version__
-from listing_archiver.archive.export import EXPORT_COLUMNS, FORMATS, export_posts, write_atomically
+from listing_archiver.archive.errors import UnknownSource
+from listing_archiver.archive.export import (
+    EXPORT_COLUMNS,
+    FORMATS,
+    FeedOptions,
+    Selection,
+    export_posts,
+    write_atomically,
+)
 from listing_archiver.archive.schema import open_archive
 
 from .current_oracle import insert_versions
@@ -130,9 +139,10 @@ def db(tmp_path):
     database.close()
 
 
-def export(db, fmt, **options):
+def export(db, fmt, feed_title=None, self_url=None, **selection):
     out = io.StringIO(newline="")
-    count = export_posts(db, fmt, out, now=NOW, **options)
+    feed = FeedOptions(title=feed_title, self_url=self_url, now=NOW)
+    count = export_posts(db, fmt, out, Selection(**selection), feed)
     return count, out.getvalue()
 
 
@@ -239,12 +249,21 @@ def test_source_filter_exports_only_that_sources_posts(db, fmt):
 
 
 def test_source_filter_is_a_parameter_not_sql(db):
-    assert export(db, "json", source="beta' or '1'='1")[0] == 0
+    with pytest.raises(UnknownSource, match=r"no source \"beta' or '1'='1\": it has alpha, beta"):
+        export(db, "json", source="beta' or '1'='1")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_unknown_source_raises_before_writing_anything(db, fmt):
+    out = io.StringIO()
+    with pytest.raises(UnknownSource, match="no source 'nobody': it has alpha, beta"):
+        export_posts(db, fmt, out, Selection(source="nobody"))
+    assert out.getvalue() == ""
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_an_empty_selection_is_still_a_valid_document(db, fmt):
-    count, text = export(db, fmt, source="nobody")
+    count, text = export(db, fmt, since=date(2030, 1, 1))
     assert count == 0
     if fmt == "csv":
         assert text == ",".join(EXPORT_COLUMNS) + "\n"
@@ -305,16 +324,46 @@ def test_atom_entry_values_link_author_summary_published_updated(db):
     assert not linkless.get("links")  # no url, no link element
 
 
-def test_atom_entry_without_author_or_date_is_valid_via_the_feed_author(db):
-    parsed, _ = feed(db)
+def test_atom_entry_without_author_or_date_has_no_author_and_the_site_covers_it(db):
+    parsed, text = feed(db)
     undated = by_key(parsed.entries)[entry_id(UNDATED)]
-    assert parsed.feed.author == "unknown"  # RFC 4287: the feed's author covers it
+    assert "unknown" not in text
     assert "published" not in undated
     assert undated.updated == "2026-01-01T12:00:00.000Z"  # no date: its first_seen
-    tree = ET.fromstring(export(db, "atom")[1].encode())
+    tree = ET.fromstring(text.encode())
     entry = next(e for e in tree.iter(f"{ATOM}entry") if e.findtext(f"{ATOM}id") == undated.id)
     assert entry.find(f"{ATOM}author") is None
-    assert tree.findtext(f"{ATOM}author/{ATOM}name") == "unknown"
+    # RFC 4287 4.1.2: an entry without an author is covered by the feed's: the sources
+    assert tree.findtext(f"{ATOM}author/{ATOM}name") == "alpha, beta"
+    one = ET.fromstring(export(db, "atom", source="alpha")[1].encode())
+    assert one.findtext(f"{ATOM}author/{ATOM}name") == "alpha"
+    assert one.findtext(f"{ATOM}author/{ATOM}uri") == "https://a.example/"
+
+
+def test_atom_has_no_feed_author_when_every_entry_has_its_own(db):
+    _, text = feed(db, source="beta", since=date(2021, 3, 19))
+    tree = ET.fromstring(text.encode())
+    entries = tree.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}author/{ATOM}name") for e in entries] == [None, None, "Zoë"]
+    db.table("posts").update("b3", {"author": "Bo"})
+    db.table("posts").update("b2", {"author": "Cy"})
+    tree = ET.fromstring(export(db, "atom", source="beta")[1].encode())
+    assert tree.find(f"{ATOM}author") is None
+    assert all(e.find(f"{ATOM}author") is not None for e in tree.iter(f"{ATOM}entry"))
+
+
+def test_atom_links_to_its_listing_as_alternate_and_to_itself_as_self(db):
+    parsed, _ = feed(db, source="alpha", self_url="https://me.example/alpha.xml")
+    links = {link.rel: link for link in parsed.feed.links}
+    assert links["alternate"].href == "https://a.example/"  # the source's latest run's URL
+    assert links["alternate"].type == "text/html"
+    assert links["self"].href == "https://me.example/alpha.xml"
+    assert links["self"].type == "application/atom+xml"
+
+
+def test_atom_has_no_alternate_link_for_several_sources_or_a_source_that_never_ran(db):
+    assert "links" not in feed(db)[0].feed  # alpha and beta: RFC 4287 allows one alternate
+    assert "links" not in feed(db, source="beta")[0].feed  # beta has posts but no runs
 
 
 def test_atom_has_every_required_element(db):
@@ -367,6 +416,7 @@ def test_atom_feed_ids_differ_per_source_and_a_sources_id_is_the_same_in_any_arc
     alpha, beta = (feed(db, source=s)[0].feed.id for s in ("alpha", "beta"))
     assert len({whole, alpha, beta}) == 3
     other = open_archive(str(tmp_path / "other.db"))
+    other.table("runs").insert({"source": "beta", "url": "https://b.example/", "status": "ok"})
     try:
         assert feed(other, source="beta")[0].feed.id == beta
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 
@@ -198,10 +199,11 @@ def test_demo_runs_offline_and_reports_dedup(tmp_path):
     ]
     positions = [out.index(line) for line in runs]
     assert positions == sorted(positions)
-    history = out.split("See an edit:  ")[1].splitlines()[0].split()
-    assert history[:3] == ["listing-archiver", "history", "demo.db"]
+    history = shlex.split(out.split("See an edit:  ")[1].splitlines()[0])
+    assert history == [sys.executable, "-m", "listing_archiver", "history", "demo.db",
+                       "https://veritable.example/post/mixed-precision-training/"]  # fmt: skip
     shown = subprocess.run(
-        [sys.executable, "-m", "listing_archiver", *history[1:]],
+        history,
         cwd=tmp_path,
         capture_output=True,
         text=True,
