@@ -153,7 +153,7 @@ def _phrases(table: Mapping[str, tuple[str, ...]], drop: frozenset[str] = frozen
     phrases = [p for words in table.values() for p in words if p not in drop]
     words = _alternatives(p for p in phrases if not _is_cjk(p))
     cjk = _alternatives(p for p in phrases if _is_cjk(p))
-    return rf"(?:(?<!\w)(?:{words})(?!\w)|(?:{cjk}))"
+    return rf"(?:(?<!\w)(?:{words})(?!\w|\.\w)|(?:{cjk}))"  # "Next.js" is no "Next"
 
 
 NEXT = re.compile(_phrases(NEXT_WORDS), re.IGNORECASE)
