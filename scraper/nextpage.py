@@ -32,7 +32,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from .noise import CLASS_WORDS
 from .profile import Profile
 from .select import LxmlDocument, LxmlElement, is_lxml, parse_html, select
-from .text import clean_text
+from .text import clean_text, normalise_text
 from .urls import absolute_http_url
 from .words import LOAD_MORE, NEXT, PREV, READ_MORE
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 MAX_NEXT_WORDS = 4  # "Next", "Older posts", "Next page »", "Go to next page"
 MAX_LABEL = 60  # characters: a longer link is a post's title, not a pager's button
+RAW_LIMIT = 200  # characters of raw text (hidden text too) beyond which a link is long
 FORWARD = re.compile(r"[»›→⟩❯>\s]+")  # a link that is only a forward arrow
 BACKWARD = re.compile(r"[«‹←⟨❮]")
 # lobste.rs's "Page 2 >>": a number and a forward arrow.
@@ -67,21 +68,93 @@ DATA_URL_ATTRIBUTES = (
 # post IDs).
 PAGE_URL = re.compile(r"/page/\d+/?(?:$|[?#])|[?&](?:page|paged|pg|start|offset)=\d+", re.I)
 LINKS = etree.XPath("//a | //button", regexp=False)
+REL_NEXT = "link[rel~=next][href], a[rel~=next][href]"
 
 
-@dataclass(frozen=True)
 class Link:
-    """An ``<a>`` or ``<button>`` of the page, with what the tiers ask of it."""
+    """An ``<a>`` or ``<button>`` of the page, with what the tiers ask of it: its visible
+    text (for a long one, only enough to tell it is long), its href, and its absolute
+    URL (None for "#", javascript: or a button), worked out on first use. A plain class
+    with slots: every link of a page without rel=next is one, so it must be cheap."""
 
-    element: LxmlElement
-    url: str | None  # its href, absolute; None for "#", javascript: or a button
+    __slots__ = ("_resolved", "_url", "element", "href", "page_url", "text")
 
-    @cached_property
-    def text(self) -> str:
-        return clean_text(self.element) or ""
+    def __init__(self, element: LxmlElement, page_url: str) -> None:
+        self.element = element
+        self.page_url = page_url
+        href = element.get("href") if element.tag == "a" else None
+        self.href: str | None = href if isinstance(href, str) else None
+        self.text = _link_text(element)
+        self._url: str | None = None
+        self._resolved = False
+
+    @property
+    def url(self) -> str | None:
+        if not self._resolved:
+            self._url = absolute_http_url(self.href, self.page_url)
+            self._resolved = True
+        return self._url
 
     def words(self) -> set[str]:
         return {w.lower() for w in CLASS_WORDS.findall(str(self.element.get("class") or ""))}
+
+
+def _link_text(element: LxmlElement) -> str:
+    if len(element) == 0:  # no child elements (most links): its text is all there is
+        return normalise_text(element.text or "") or ""
+    raw = "".join(element.itertext())
+    if len(raw) > RAW_LIMIT:
+        return raw[: MAX_LABEL + 1]
+    return clean_text(element) or ""
+
+
+class NextLinks:
+    """The next-page candidates of one page, tier by tier (see the module's docstring),
+    and, where there are none, the links that look like more pages of the listing.
+    ``document`` is what the profile's selectors run on; the other tiers read ``tree``
+    (the page's lxml tree), or ``document`` when it is one. The pass over the page's
+    links is made once, on first need, and shared by the tiers and ``page_links``."""
+
+    def __init__(
+        self,
+        document: LxmlDocument | BeautifulSoup,
+        page_url: str,
+        profile: Profile,
+        *,
+        tree: LxmlDocument | None = None,
+    ) -> None:
+        self.document = document
+        self.page_url = page_url
+        self.profile = profile
+        self.tree = tree
+
+    @cached_property
+    def links(self) -> list[Link]:
+        return _links(_lxml(self.document, self.tree), self.page_url)
+
+    def tiers(self) -> Iterator[list[str]]:
+        """Each tier's new absolute URLs (maybe none), found only when asked for."""
+        document, page_url = self.document, self.page_url
+        tiers: list[Callable[[], Iterable[str | None]]] = [
+            lambda: _hrefs(tag for s in self.profile.next for tag in select(document, s)),
+            lambda: _hrefs(select(_lxml(document, self.tree), REL_NEXT)),
+            lambda: (link.url for link in self.links if labelled_next(link) and link.url),
+            lambda: numbered_next(self.links, page_url),
+            lambda: (load_more_url(link, page_url) for link in self.links),
+        ]
+        seen: set[str] = set()
+        for tier in tiers:
+            urls = []
+            for found in tier():
+                absolute = absolute_http_url(found, page_url)
+                if absolute and absolute not in seen:
+                    seen.add(absolute)
+                    urls.append(absolute)
+            yield urls
+
+    def page_links(self) -> tuple[str, ...]:
+        """Links that look like other pages of this listing (``pagination_hints``)."""
+        return _page_links(self.links, self.page_url)
 
 
 def next_page_tiers(
@@ -91,33 +164,8 @@ def next_page_tiers(
     *,
     tree: LxmlDocument | None = None,
 ) -> Iterator[list[str]]:
-    """Candidate next-page URLs, tier by tier, best first (see the module's docstring);
-    each tier's new absolute URLs (maybe none) are found only when it is asked for.
-    ``document`` is what the profile's selectors run on; the other tiers read ``tree``
-    (the page's lxml tree), or ``document`` when it is one."""
-    seen: set[str] = set()
-    links: list[Link] = []
-
-    def page_links() -> list[Link]:
-        if not links:
-            links.extend(_links(_lxml(document, tree), page_url))
-        return links
-
-    tiers: list[Callable[[], Iterable[str | None]]] = [
-        lambda: _hrefs(tag for s in profile.next for tag in select(document, s)),
-        lambda: _hrefs(select(_lxml(document, tree), "link[rel~=next][href], a[rel~=next][href]")),
-        lambda: (link.url for link in page_links() if link.url and labelled_next(link)),
-        lambda: numbered_next(page_links(), page_url),
-        lambda: (load_more_url(link, page_url) for link in page_links()),
-    ]
-    for tier in tiers:
-        urls = []
-        for found in tier():
-            absolute = absolute_http_url(found, page_url)
-            if absolute and absolute not in seen:
-                seen.add(absolute)
-                urls.append(absolute)
-        yield urls
+    """Candidate next-page URLs, tier by tier, best first (``NextLinks.tiers``)."""
+    return NextLinks(document, page_url, profile, tree=tree).tiers()
 
 
 def _hrefs(tags: Iterable[Any]) -> Iterator[str | None]:
@@ -137,11 +185,7 @@ def _lxml(document: LxmlDocument | BeautifulSoup, tree: LxmlDocument | None) -> 
 def _links(tree: LxmlDocument | None, page_url: str) -> list[Link]:
     if tree is None or tree.getroot() is None:
         return []
-    found = []
-    for element in LINKS(tree):
-        href = element.get("href") if element.tag == "a" else None
-        found.append(Link(element, absolute_http_url(href, page_url)))
-    return found
+    return [Link(element, page_url) for element in LINKS(tree)]
 
 
 # --- 3: a link labelled next -------------------------------------------------------------
@@ -156,8 +200,8 @@ def says_next(label: str) -> bool:
     if FORWARD.fullmatch(label) or PAGE_FORWARD.fullmatch(label):
         return True
     return (
-        NEXT.search(label) is not None
-        and PREV.search(label) is None
+        NEXT.found_in(label)
+        and not PREV.found_in(label)
         and BACKWARD.search(label) is None
         and READ_MORE.match(label) is None
     )
@@ -177,7 +221,10 @@ def labelled_next(link: Link) -> bool:
     for attribute in ("aria-label", "title"):
         if says_next(str(element.get(attribute) or "").strip()):
             return True
-    return not text.isdigit() and bool(NEXT_CLASS_WORDS & link.words())
+    classes = str(element.get("class") or "").lower()
+    if text.isdigit() or not any(word in classes for word in NEXT_CLASS_WORDS):
+        return False  # (a substring test first: most links' classes say nothing of it)
+    return bool(NEXT_CLASS_WORDS & link.words())
 
 
 # --- 4: numbered pagination ---------------------------------------------------------------
@@ -205,7 +252,7 @@ def _pagers(links: Sequence[Link]) -> list[LxmlElement]:
     """The elements holding numbered links (a ``ul``, a ``nav``...), in page order."""
     pagers: dict[int, LxmlElement] = {}
     for link in links:
-        if link.url and link.element.tag == "a" and NUMBER.fullmatch(link.text):
+        if link.href and NUMBER.fullmatch(link.text) and link.url:
             container = _slot(link.element).getparent()
             if container is not None:
                 pagers.setdefault(id(container), container)
@@ -279,14 +326,20 @@ def page_number(url: str) -> int | None:
 
 def load_more_url(link: Link, page_url: str) -> str | None:
     """The next page a "Load more" link or button names, or None."""
-    words = link.words()
-    if not (LOAD_MORE.fullmatch(link.text) or any(part <= words for part in LOAD_MORE_CLASS)):
+    if not (LOAD_MORE.is_label(link.text) or _load_more_class(link)):
         return None
     for attribute in DATA_URL_ATTRIBUTES:
         value = str(link.element.get(attribute) or "").strip()
         if ("/" in value or "?" in value) and absolute_http_url(value, page_url):
             return value
     return link.url
+
+
+def _load_more_class(link: Link) -> bool:
+    if "more" not in str(link.element.get("class") or "").lower():  # most links: no look
+        return False
+    words = link.words()
+    return any(part <= words for part in LOAD_MORE_CLASS)
 
 
 # --- when there is none -------------------------------------------------------------------
@@ -297,17 +350,19 @@ def pagination_hints(tree: LxmlDocument | None, page_url: str) -> tuple[str, ...
     numbers), besides the page itself: on a page where no next link was found, the
     walk reports such a page as paginated in a way it did not recognise, unless every
     one of them was walked already (the last page of a listing links back)."""
-    here = urldefrag(page_url).url
-    links = _links(tree, page_url)
+    return _page_links(_links(tree, page_url), page_url)
+
+
+def _page_links(links: Sequence[Link], page_url: str) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for link in links:
-        if link.url and PAGE_URL.search(link.url):
+        if link.href and PAGE_URL.search(link.href) and link.url:
             found[urldefrag(link.url).url] = None
     for container in _pagers(links):
         items = pager_items(container, page_url)
         if len(items) > 1:
             found.update((urldefrag(i.url).url, None) for i in items if i.url)
-    found.pop(here, None)
+    found.pop(urldefrag(page_url).url, None)
     return tuple(found)
 
 

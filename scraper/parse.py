@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from .entry import extract_entry
 from .errors import NoEntriesError, NoProfileMatch
 from .feeds import FeedItem
+from .nextpage import NextLinks
 from .nextpage import next_page_tiers as next_page_tiers  # its home before nextpage.py
-from .nextpage import pagination_hints
 from .profile import PROFILES, SELECTOR_FIELDS, Profile, custom_profile
 from .records import ENTRY_FIELDS, Entry
 from .runs import wrap_runs
@@ -207,11 +207,12 @@ def _finish(
     # The walk follows the first candidate it accepts (same host, not yet walked), so
     # only the best tier that has candidates is read (``nextpage``): the profile's own
     # link, else rel=next, else labels, numbers, "Load more". Later tiers are skipped.
-    tiers = next_page_tiers(document, url, profile, tree=page.tree)
+    finder = NextLinks(document, url, profile, tree=page.tree)
     posts = {entry.url for entry in entries if entry.url}
+    tiers = finder.tiers()
     next_urls = next((found for urls in tiers if (found := _pages(urls, posts, url))), ())
     used = None if profile is GENERIC_NEXT else profile
-    hints = () if next_urls else pagination_hints(page.tree, url)  # the last page only
+    hints = () if next_urls else finder.page_links()  # on a listing's last page only
     return ParsedPage(name, entries, next_urls, used, dict(evidence or {}), hints)
 
 

@@ -16,7 +16,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from .select import LxmlElement, is_lxml, select
 from .words import READ_MORE as READ_MORE  # where the extractors have always found it
-from .words import TRAILING_READ_MORE
+from .words import read_more_start
 
 if TYPE_CHECKING:
     from bs4.element import PageElement, Tag
@@ -62,8 +62,6 @@ BLOCK_TAGS = frozenset(
     ]
 )
 WHITESPACE = re.compile(r"\s+")
-# How far from a summary's end a closing "Weiterlesen »" is looked for.
-TRAILING_SPAN = 80
 
 
 def clean_text(element: Tag | LxmlElement | None, skip: Sequence[Any] = ()) -> str | None:
@@ -105,15 +103,11 @@ def clean_excerpt(
 
 def drop_read_more(text: str | None) -> str | None:
     """``text`` without a read-more label at its end that is no link ("… Weiterlesen »"
-    in a span, or written into the summary by the theme). Only the last characters are
-    searched: this runs on every excerpt."""
+    in a span, or written into the summary by the theme)."""
     if not text:
         return text
-    cut = max(0, len(text) - TRAILING_SPAN)
-    found = TRAILING_READ_MORE.search(text, cut)
-    if found is None:
-        return text
-    return text[: found.start()].rstrip() or None
+    start = read_more_start(text)
+    return text if start is None else text[:start].rstrip() or None
 
 
 def visible_strings(root: Tag, skip: set[int] | frozenset[int] = frozenset()) -> Iterator[str]:

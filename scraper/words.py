@@ -9,14 +9,16 @@ likewise in Italian; "Neuere Beiträge" and "Articles plus récents" lead back. 
 match whole words, so "Weiter" is no prefix of "Weiterlesen" and "anterior" no prefix of
 "anteriores"; Chinese, Japanese and Korean phrases match anywhere in a short label.
 
-To add a language or a theme's phrase, add it to its table: the patterns below are
-built from them.
+To add a language or a theme's phrase, add it to its table: the lookups below (phrase
+sets for the labels of every link, a pattern for read-more links, endings for summaries)
+are built from them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 # "Next page" and "older posts": where the listing goes on.
 NEXT_WORDS: Mapping[str, tuple[str, ...]] = {
@@ -147,28 +149,91 @@ def _is_cjk(phrase: str) -> bool:
     return any(ord(ch) >= 0x3000 for ch in phrase)
 
 
-def _phrases(table: Mapping[str, tuple[str, ...]], drop: frozenset[str] = frozenset()) -> str:
-    """Any phrase of ``table``: Latin and Cyrillic ones as whole words, Chinese,
-    Japanese and Korean ones (no spaces between words) wherever they start."""
-    phrases = [p for words in table.values() for p in words if p not in drop]
+def _phrases(table: Mapping[str, tuple[str, ...]]) -> str:
+    """A pattern for any phrase of ``table``: Latin and Cyrillic ones as whole words,
+    Chinese, Japanese and Korean ones (no spaces between words) wherever they start."""
+    phrases = [p for words in table.values() for p in words]
     words = _alternatives(p for p in phrases if not _is_cjk(p))
     cjk = _alternatives(p for p in phrases if _is_cjk(p))
     return rf"(?:(?<!\w)(?:{words})(?!\w|\.\w)|(?:{cjk}))"  # "Next.js" is no "Next"
 
 
-NEXT = re.compile(_phrases(NEXT_WORDS), re.IGNORECASE)
-PREV = re.compile(_phrases(PREV_WORDS), re.IGNORECASE)
-# A label that is a load-more phrase, give or take arrows and punctuation (fullmatch).
-LOAD_MORE = re.compile(rf"\W*{_phrases(LOAD_MORE_WORDS)}\W*", re.IGNORECASE)
+# A word of a label: "Next.js" and "d'articles" are one word each.
+WORD = re.compile(r"\w+(?:[.'’]\w+)*")
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """One table's phrases, for looking up short labels: Latin and Cyrillic phrases as
+    word sequences in a set, Chinese, Japanese and Korean ones as substrings. Every link
+    of a page without rel=next is asked about, so this is set lookups, not a regular
+    expression trying a hundred alternatives at each character."""
+
+    words: frozenset[tuple[str, ...]]
+    firsts: frozenset[str]  # the first word of each: most labels have none, and stop there
+    cjk: tuple[str, ...]
+    longest: int  # words in the longest Latin phrase
+
+    @classmethod
+    def of(cls, table: Mapping[str, tuple[str, ...]]) -> Phrases:
+        phrases = {p for words in table.values() for p in words}
+        words = frozenset(tuple(WORD.findall(p)) for p in phrases if not _is_cjk(p))
+        cjk = tuple(sorted((p for p in phrases if _is_cjk(p)), key=len, reverse=True))
+        return cls(words, frozenset(w[0] for w in words), cjk, max(map(len, words)))
+
+    def found_in(self, label: str) -> bool:
+        """Whether ``label`` holds one of the phrases (as whole words)."""
+        tokens = WORD.findall(label.lower())
+        if self.firsts.isdisjoint(tokens):
+            return not label.isascii() and any(p in label for p in self.cjk)
+        for size in range(1, min(self.longest, len(tokens)) + 1):
+            for start in range(len(tokens) - size + 1):
+                if tuple(tokens[start : start + size]) in self.words:
+                    return True
+        return not label.isascii() and any(p in label for p in self.cjk)
+
+    def is_label(self, label: str) -> bool:
+        """Whether ``label`` is one of the phrases, give or take punctuation and arrows."""
+        if tuple(WORD.findall(label.lower())) in self.words:
+            return True
+        return not label.isascii() and label.strip(f" {ARROWS}.…!") in self.cjk
+
+
+NEXT = Phrases.of(NEXT_WORDS)
+PREV = Phrases.of(PREV_WORDS)
+LOAD_MORE = Phrases.of(LOAD_MORE_WORDS)
 # A link whose text starts with a read-more phrase ("Continue reading <title> →").
 READ_MORE = re.compile(rf"\W*{_phrases(READ_MORE_WORDS)}.*", re.IGNORECASE | re.DOTALL)
-# A read-more phrase closing a summary's own text: "… Weiterlesen »", "[…] Read more",
-# "Lire la suite →". It must follow the end of a sentence or be followed by an arrow or
-# an ellipsis, so that "… if you keep reading" stays as the author wrote it.
-_CLOSING = _phrases(READ_MORE_WORDS, BARE_WORDS)
-_MARKS = rf"[{re.escape(ARROWS)}…]|\.\.\."
-TRAILING_READ_MORE = re.compile(
-    rf"(?:(?<=[.…!?\]):。！？])[\s\[(]*{_CLOSING}(?:\s*(?:{_MARKS}))*"
-    rf"|[\s\[(]*{_CLOSING}(?:\s*(?:{_MARKS}))+)[\s\])]*$",
-    re.IGNORECASE,
+# Read-more labels closing a summary's own text ("… Weiterlesen »"), longest first.
+READ_MORE_ENDINGS = tuple(
+    sorted(
+        {p for words in READ_MORE_WORDS.values() for p in words if p not in BARE_WORDS},
+        key=len,
+        reverse=True,
+    )
 )
+_LONGEST_ENDING = len(READ_MORE_ENDINGS[0])
+_AFTER_LABEL = f" .…]){ARROWS}"  # what themes put after one
+_BEFORE_LABEL = " [("
+_SENTENCE_END = ".…!?]):。！？"
+
+
+def read_more_start(text: str) -> int | None:
+    """Where a read-more label closing ``text`` begins (with the brackets and spaces
+    before it), or None. The label must follow the end of a sentence or be followed by
+    an arrow or an ellipsis, so that "… if you keep reading" stays as the author wrote
+    it. String methods, not a regular expression over the whole table: this runs on
+    every excerpt."""
+    core = text.rstrip(_AFTER_LABEL)
+    tail = core[-_LONGEST_ENDING:].lower()
+    if not tail.endswith(READ_MORE_ENDINGS):
+        return None
+    phrase = next(p for p in READ_MORE_ENDINGS if tail.endswith(p))
+    start = len(core) - len(phrase)
+    if start > 0 and not _is_cjk(phrase) and core[start - 1].isalnum():
+        return None  # "… nevermore"
+    before = core[:start].rstrip(_BEFORE_LABEL)
+    marked = any(ch in ARROWS or ch == "…" for ch in text[len(core) :]) or text.endswith("...")
+    if marked or not before or before[-1] in _SENTENCE_END:
+        return len(before)
+    return None
