@@ -82,7 +82,7 @@ STOP_REASONS = {
     "max_pages": "--max-pages reached",
     "robots": "robots.txt forbids the next page",
     "loop": "pagination loops back",
-    "no_next_link": "no next link found (page looks paginated: see README, Pagination)",
+    "no_next_link": "no next link found (page looks paginated: give the source a next selector)",
 }
 
 
