@@ -66,7 +66,7 @@ DATA_URL_ATTRIBUTES = (
 )
 # A URL that names a page of a listing: /page/3/, ?page=3, ?paged=3 (not WordPress's ?p=
 # post IDs).
-PAGE_URL = re.compile(r"/page/\d+/?(?:$|[?#])|[?&](?:page|paged|pg|start|offset)=\d+", re.I)
+PAGE_URL = re.compile(r"(?:^|/)page/\d+/?(?:$|[?#])|[?&](?:page|paged|pg|start|offset)=\d+", re.I)
 LINKS = etree.XPath("//a | //button", regexp=False)
 REL_NEXT = "link[rel~=next][href], a[rel~=next][href]"
 
