@@ -87,6 +87,7 @@ STOP_REASONS = {
     "robots": "robots.txt forbids the next page",
     "loop": "pagination loops back",
     walk_state.BACKFILLED: "reached known posts, and the pages after them were walked before",
+    "no_next_link": "no next link found (page looks paginated: give the source a next selector)",
 }
 
 

@@ -29,6 +29,7 @@ from rich.table import Table
 from listing_archiver.scraper.errors import ScraperError
 from listing_archiver.scraper.fetch import FetchedPage, Fetcher, FetchSettings
 from listing_archiver.scraper.next_reason import no_next_reason
+from listing_archiver.scraper.nextpage import why_no_next_link
 from listing_archiver.scraper.paginate import LOOP, ROBOTS, ListingPage, Walk
 from listing_archiver.scraper.parse import ParsedPage
 from listing_archiver.scraper.profile import (
@@ -199,9 +200,10 @@ def _next_note(walk: Walk, fetcher: _PageKeeper, read: list[ListingPage]) -> str
     if text is None:  # not a page this fetcher read: nothing more to say than the walk's
         return f"the walk stopped: {walk.stop_reason}"
     candidates = walk.reader.read(text, last.url).next_urls  # as the walk saw them
+    if not candidates:
+        return why_no_next_link(text, last.url, walk.reader.profile)
     walked = [url for p in read for url in (p.url, p.requested_url)]
-    profile_next = walk.reader.profile.next if walk.reader.profile is not None else ()
-    return no_next_reason(candidates, walk.hosts, walked, profile_next)
+    return no_next_reason(candidates, walk.hosts, walked)
 
 
 def as_json(result: Probe, *, numbered: bool = False) -> str:

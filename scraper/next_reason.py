@@ -1,9 +1,8 @@
 """Why a page leads to no next page, in words a user can act on (``probe``).
 
-It mirrors ``paginate.choose_next``: either the page offered no candidate at all (none
-of the places next-link detection looks at had one), or the walk refused each one, for
-the reason its log gives. Small on purpose, to move beside next-link detection
-wherever that lives.
+It mirrors ``paginate.choose_next``: the page offered candidates and the walk refused
+each one, for the reason its log gives. A page that offered none is explained by
+``nextpage.why_no_next_link``, beside the detection it describes.
 """
 
 from __future__ import annotations
@@ -14,23 +13,15 @@ from urllib.parse import urldefrag
 from .paginate import origin
 from .urls import http_url_problem, redact, redact_text
 
-# What next-link detection (``parse.next_page_tiers``) looks for, after the profile's own.
-LOOKED_FOR = "no rel=next link, no link saying next or older"
 MAX_SHOWN = 3  # refused candidates described; the rest are counted
 
 
 def no_next_reason(
-    candidates: Sequence[str],
-    hosts: Collection[str],
-    walked: Collection[str],
-    profile_next: Sequence[str] = (),
+    candidates: Sequence[str], hosts: Collection[str], walked: Collection[str]
 ) -> str:
     """Why none of ``candidates`` (a page's next-link URLs, best first) is the next
-    page, for a walk allowed on ``hosts`` that has read the pages ``walked``."""
-    if not candidates:
-        selectors = " or ".join(repr(selector) for selector in profile_next)
-        own = f"nothing matches the profile's next selector {selectors}; " if profile_next else ""
-        return f"no next link: {own}{LOOKED_FOR}"
+    page, for a walk allowed on ``hosts`` that has read the pages ``walked``. (A page
+    without candidates is ``nextpage.why_no_next_link``'s to explain.)"""
     read = {urldefrag(url).url for url in walked}
     shown = [_refusal(url, hosts, read) for url in candidates[:MAX_SHOWN]]
     more = len(candidates) - MAX_SHOWN

@@ -35,6 +35,9 @@ class ListingPage:
 
 # Why a walk ended; recorded with each run.
 END, MAX_PAGES, LOOP, ROBOTS, NOT_MODIFIED = "end", "max_pages", "loop", "robots", "not_modified"
+# No next link found on a page that links to more pages of the listing, not yet walked:
+# pagination the walk did not recognise, not the end (a full walk marks nothing removed).
+NO_NEXT_LINK = "no_next_link"
 
 
 def origin(url: str) -> tuple[str, str, int]:
@@ -120,9 +123,9 @@ class Walk:
                 parsed = self.reader.read(fetched.text, fetched.url, datetime.now(UTC))
                 self.profile = self.reader.profile  # page 1's choice reads the rest
                 url = choose_next(parsed.next_urls, self.hosts, seen)
-                if url is None:  # a next link back to a walked page is a loop, not the end
-                    looped = any(_key(c) in seen for c in parsed.next_urls)
-                    self.stop_reason = LOOP if looped else END
+                if url is None:
+                    others = [u for u in parsed.page_links if origin(u)[1] in self.hosts]
+                    self.stop_reason = _why_last(parsed.next_urls, others, seen)
                 # Ask for the next page now: with prefetch, it downloads while this one
                 # is archived by the caller.
                 pending = self._request(url, number, seen, pool) if url else None
@@ -231,6 +234,17 @@ def choose_next(candidates: Iterable[str], hosts: Collection[str], seen: set[str
         else:
             return candidate
     return None
+
+
+def _why_last(next_urls: Iterable[str], page_links: Iterable[str], seen: set[str]) -> str:
+    """Why a page with no next link to follow ends the walk: a next link back to a
+    walked page is a loop; links to listing pages not walked yet (a pager, /page/9/)
+    mean pagination not recognised; else the end of the listing."""
+    if any(_key(c) in seen for c in next_urls):
+        return LOOP
+    if any(_key(u) not in seen for u in page_links):
+        return NO_NEXT_LINK
+    return END
 
 
 def _key(url: str) -> str:

@@ -10,42 +10,35 @@ soupsieve can evaluate exactly (``fast_path_supports``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .entry import extract_entry
 from .errors import NoEntriesError, NoProfileMatch
 from .feeds import FeedItem
+from .nextpage import NextLinks
+from .nextpage import next_page_tiers as next_page_tiers  # its home before nextpage.py
 from .profile import PROFILES, SELECTOR_FIELDS, Profile, custom_profile
 from .records import ENTRY_FIELDS, Entry
 from .runs import wrap_runs
 from .select import (
     LxmlDocument,
-    LxmlElement,
     compile_selector,
     is_lxml,
     parse_html,
     select,
     select_one,
 )
-from .text import clean_text
-from .urls import absolute_http_url
 
 # For pages read by the generic extractor: rel=next and link text only.
 GENERIC_NEXT = Profile(name="generic", description="", item="", title=(), url=())
 
 # What the generic extractor reads from markup made to be read (schema.org, mf2).
 STRUCTURED = frozenset({"generic:json-ld", "generic:microdata", "generic:h-entry"})
-
-# Link text that reads as "the next, older page" and not as "the previous, newer one".
-# "Next", "Older posts", "»", and lobste.rs's "Page 2 >>" (a number and a forward arrow).
-NEXT_TEXT = re.compile(r"\b(next|older)\b|^[»›→⟩❯>\s]+$|^page\s+\d+\s*[»›→⟩❯>]+$", re.IGNORECASE)
-MAX_NEXT_WORDS = 4  # "Next", "Older posts", "Next page »", "Go to next page"
-PREV_TEXT = re.compile(r"\b(prev|previous|newer)\b|[«‹←⟨❮]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -58,6 +51,9 @@ class ParsedPage:
     # On a first contact, why this profile read the page (``probe --explain``): words
     # about the choice, not part of what was read, so two readings compare without it.
     why: str = field(default="", compare=False)
+    # Without next_urls: links that look like more pages of the listing (/page/3/, a
+    # pager's numbers), for the walk to tell "the end" from "a next link not recognised".
+    page_links: tuple[str, ...] = ()
 
 
 def parse_page(
@@ -278,13 +274,15 @@ def _finish(
         raise NoEntriesError(url, name)
     document = page.document(fast=fast_path_supports(profile))
     # The walk follows the first candidate it accepts (same host, not yet walked), so
-    # only the best tier that has candidates is read: the profile's own link, else
-    # rel=next, else link text. The later tiers' passes over the page are skipped.
-    tiers = next_page_tiers(document, url, profile)
+    # only the best tier that has candidates is read (``nextpage``): the profile's own
+    # link, else rel=next, else labels, numbers, "Load more". Later tiers are skipped.
+    finder = NextLinks(document, url, profile, tree=page.tree)
     posts = {entry.url for entry in entries if entry.url}
+    tiers = finder.tiers()
     next_urls = next((found for urls in tiers if (found := _pages(urls, posts, url))), ())
     used = None if profile is GENERIC_NEXT else profile
-    return ParsedPage(name, entries, next_urls, used, dict(evidence or {}))
+    hints = () if next_urls else finder.page_links()  # on a listing's last page only
+    return ParsedPage(name, entries, next_urls, used, dict(evidence or {}), page_links=hints)
 
 
 def _pages(urls: Sequence[str], posts: Collection[str], page_url: str) -> tuple[str, ...]:
@@ -298,7 +296,6 @@ def _pages(urls: Sequence[str], posts: Collection[str], page_url: str) -> tuple[
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
-    from bs4.element import Tag
 
     # What selectors run on: an lxml document (ElementTree) or a BeautifulSoup.
     Document = LxmlDocument | BeautifulSoup
@@ -358,34 +355,3 @@ def detect_profile(page: PageTrees) -> Profile | None:
         ):
             return profile
     return None
-
-
-def next_page_tiers(document: Document, page_url: str, profile: Profile) -> Iterator[list[str]]:
-    """Candidate next-page URLs, tier by tier, best first: the profile's link (it knows
-    the theme: MkDocs, say, points rel=next at the next page of the *site*), rel=next,
-    link text. Each tier's new absolute URLs (maybe none) are found only when the tier
-    is asked for (``parse_page`` stops at the first tier that has any)."""
-    seen: set[str] = set()
-    tiers: list[Callable[[], Iterable[Any]]] = [
-        lambda: (tag for selector in profile.next for tag in select(document, selector)),
-        lambda: select(document, "link[rel~=next][href], a[rel~=next][href]"),
-        lambda: (a for a in select(document, "a[href]") if _reads_as_next(a)),
-    ]
-    for tier in tiers:
-        urls = []
-        for tag in tier():
-            href = tag.get("href")
-            absolute = absolute_http_url(href if isinstance(href, str) else None, page_url)
-            if absolute and absolute not in seen:
-                seen.add(absolute)
-                urls.append(absolute)
-        yield urls
-
-
-def _reads_as_next(link: Tag | LxmlElement) -> bool:
-    """A short label that says "next" or "older": a post titled "Tips for your next
-    event" is no pagination link."""
-    label = clean_text(link) or str(link.get("aria-label") or "")
-    if not label or len(label.split()) > MAX_NEXT_WORDS:
-        return False
-    return bool(NEXT_TEXT.search(label)) and not PREV_TEXT.search(label)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree  # type: ignore[import-untyped]
 
 from .select import LxmlElement, is_lxml, select
+from .words import READ_MORE as READ_MORE  # where the extractors have always found it
+from .words import read_more_start
 
 if TYPE_CHECKING:
     from bs4.element import PageElement, Tag
@@ -60,14 +62,6 @@ BLOCK_TAGS = frozenset(
     ]
 )
 WHITESPACE = re.compile(r"\s+")
-# Links that invite you to the post rather than summarise it, in the languages themes ship.
-READ_MORE = re.compile(
-    r"^\W*(read more|read the (rest|full (post|article|story))|continue reading|keep reading|"
-    r"more|full (post|article)|weiterlesen|mehr lesen|lire la suite|en savoir plus|leer m[aá]s|"
-    r"seguir leyendo|continua a leggere|leggi tutto|continuar lendo|leia mais|lees meer|"
-    r"verder lezen|続きを読む|阅读全文|阅读更多|继续阅读|더 보기|читать далее|подробнее)\b.*$",
-    re.IGNORECASE,
-)
 
 
 def clean_text(element: Tag | LxmlElement | None, skip: Sequence[Any] = ()) -> str | None:
@@ -101,10 +95,19 @@ def clean_excerpt(
     skip = [tag for selector in exclude for tag in select(element, selector)]
     links = element.iterdescendants("a") if is_lxml(element) else element.find_all("a")
     skip += [a for a in links if READ_MORE.match(clean_text(a) or "")]
-    text = clean_text(element, skip)
+    text = drop_read_more(clean_text(element, skip))
     if text and title and text.startswith(title) and len(text) > len(title):
         text = text[len(title) :].lstrip(" :–—-|")
     return text or None
+
+
+def drop_read_more(text: str | None) -> str | None:
+    """``text`` without a read-more label at its end that is no link ("… Weiterlesen »"
+    in a span, or written into the summary by the theme)."""
+    if not text:
+        return text
+    start = read_more_start(text)
+    return text if start is None else text[:start].rstrip() or None
 
 
 def visible_strings(root: Tag, skip: set[int] | frozenset[int] = frozenset()) -> Iterator[str]:

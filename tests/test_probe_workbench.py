@@ -75,8 +75,9 @@ def test_probe_sources_explains_the_sources_own_selectors_in_text(board, tmp_pat
     )
     assert "the source's selectors" in result.stdout  # per field, in the table
     assert (
-        "Next page: none (no next link: no rel=next link, no link saying next or older)\n"
-        in result.stdout
+        "Next page: none (no next link: no rel=next, no link reading as next or older, no "
+        "number after the current page in a numbered pager, no load-more link; nothing on the "
+        "page looks like another page of the listing)\n" in result.stdout
     )
 
 
@@ -162,7 +163,9 @@ def test_explain_json_adds_why_the_profile_and_the_next_page_to_the_entries(site
     assert report["next"] == {
         "url": None,
         "reason": "no next link: nothing matches the profile's next selector "
-        "'nav.pagination a.next'; no rel=next link, no link saying next or older",
+        "'nav.pagination a.next'; no rel=next, no link reading as next or older, no number "
+        "after the current page in a numbered pager, no load-more link; nothing on the page "
+        "looks like another page of the listing",
     }
     first = json.loads(tool("probe", site.url("/"), "--json", "--explain", cwd=tmp_path).stdout)
     assert first["next"] == {"url": site.url("/page/2/"), "reason": None}
