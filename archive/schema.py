@@ -223,6 +223,15 @@ def m008_history_grows_with_news(db: Database) -> None:
     install_counts(db)
 
 
+@migrations()
+def m009_leaner_writes(db: Database) -> None:
+    """A page write updates one index fewer: ``idx_posts_source_date`` (m001, every
+    version by source and date) answered only ``mark_removed``, which now reads the
+    current rows' ``posts_current_source_date``; Datasette's pages and the export read
+    current rows only."""
+    db.execute("drop index if exists idx_posts_source_date")
+
+
 def open_archive(path: str) -> Database:
     """Open (creating if needed) the archive at ``path`` for writing, its schema up to date.
 
