@@ -159,3 +159,21 @@ def test_an_archive_keeps_no_index_of_every_version_by_source_and_date(db):
     indexes = {row[0] for row in db.execute("select name from sqlite_master where type = 'index'")}
     assert "idx_posts_source_date" not in indexes
     assert "posts_current_source_date" in indexes
+
+
+def test_new_in_the_latest_run_finds_each_sources_news_without_reading_its_other_runs(db, tmp_path):
+    """A year of hourly runs that found nothing must not be read to find the run that did:
+    the partial index holds only runs with news."""
+    with db.conn:  # runs that found nothing, after each source's runs with news
+        db.conn.executemany(
+            "insert into runs (source, url, started, status) values (?, 'u', 'now', 'ok')",
+            [(source,) for source in ("a", "b") for _ in range(50)],
+        )
+    sql = metadata_for(tmp_path / "archive.db")["databases"]["archive"]["queries"][
+        "new_in_latest_run"
+    ]["sql"]
+    plan = [row[3] for row in db.conn.execute(f"explain query plan {sql}")]
+    assert any("USING INDEX runs_news" in step for step in plan), plan
+    prepare_connection(db.conn)
+    notes = {row[6] for row in db.execute(sql)}
+    assert all(note.endswith("found nothing new") for note in notes), notes
