@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -184,9 +184,12 @@ def save_page(
         if new_rows:
             _insert(db, "posts", new_rows)
         changed = sum(1 for key in keys.values() if key in known_keys)
-        _mark_seen(db, list(by_hash), run_id=run_id, now=now, already=list(first_runs))
+        archived_keys = {key_of[digest] for digest in first_runs} | known_keys
+        _mark_seen(db, sorted(archived_keys), run_id=run_id, now=now, already=list(first_runs))
         refresh_current(db, [key for key in set(key_of.values()) if key not in settled])
-        _record_sightings(db, run_id, digests, page_url, page_number, now, not_modified=False)
+        _record_sightings(
+            db, run_id, digests, page_url, page_number, now, known=first_runs, not_modified=False
+        )
         if page_url is not None:
             db.execute(
                 "insert into pages (url, source, etag, last_modified, next_url, post_hashes,"
@@ -229,9 +232,12 @@ def save_not_modified(
         row = db.execute("select post_hashes from pages where url = ?", [page_url]).fetchone()
         stored = json.loads(row[0]) if row and row[0] else []
         known = [d for d in stored if d in _first_runs(db, stored)]
-        _mark_seen(db, known, run_id=run_id, now=now, already=known)
-        refresh_current(db, keys_of(db, known))
-        _record_sightings(db, run_id, known, page_url, page_number, now, not_modified=True)
+        keys = keys_of(db, known)
+        _mark_seen(db, keys, run_id=run_id, now=now, already=known)
+        refresh_current(db, keys)
+        _record_sightings(
+            db, run_id, known, page_url, page_number, now, known=known, not_modified=True
+        )
         _count(db, run_id, not_modified=1, entries_seen=len(known))
     return PageOutcome(seen=len(known), new=0, known_before=len(known))
 
@@ -240,13 +246,15 @@ def mark_removed(db: Database, *, run_id: int, source: str, now: str | None = No
     """After a complete full walk: the source's posts it did not see are marked removed.
     Only ever called for a walk that reached the end of the listing without error.
     A post the run saw has a version whose ``last_run`` is the run (sightings no longer
-    hold a row per post per run)."""
+    hold a row per post per run). The source's posts are those whose current version it
+    saw first, read from the current rows' index (m009 dropped the index of every
+    version by source and date, which a page write paid for and nothing else read)."""
     now = now or utc_now()
     with db.atomic():
         gone = [
             row[0]
             for row in db.execute(
-                "select distinct p.post_key from posts p where p.source = ?"
+                "select p.post_key from posts p where p.source = ? and p.is_current = 1"
                 " and p.removed_at is null and not exists (select 1 from posts v"
                 " where v.post_key = p.post_key and v.last_run = ?)",
                 [source, run_id],
@@ -278,22 +286,21 @@ def _existing_keys(db: Database, keys: list[str]) -> set[str]:
     return {row[0] for row in db.execute(sql, keys)}
 
 
-def _mark_seen(
-    db: Database, hashes: list[str], *, run_id: int, now: str, already: list[str]
-) -> None:
-    """``already`` (versions archived before this page) move on; every post seen is
-    no longer removed, whichever of its versions came back."""
+def _mark_seen(db: Database, keys: list[str], *, run_id: int, now: str, already: list[str]) -> None:
+    """``already`` (versions archived before this page) move on; every post seen among
+    ``keys`` (those archived before this page: a post new on it cannot be removed) is no
+    longer removed, whichever of its versions came back."""
     if already:
         db.execute(
             "update posts set last_seen = ?, times_seen = times_seen + (last_run != ?),"
             f" last_run = ? where content_hash in ({', '.join('?' * len(already))})",
             [now, run_id, run_id, *already],
         )
-    if hashes:
+    if keys:
         db.execute(
-            "update posts set removed_at = null where removed_at is not null and post_key in"
-            f" (select post_key from posts where content_hash in ({', '.join('?' * len(hashes))}))",
-            hashes,
+            "update posts set removed_at = null where removed_at is not null"
+            f" and post_key in ({', '.join('?' * len(keys))})",
+            keys,
         )
 
 
@@ -305,6 +312,7 @@ def _record_sightings(
     page_number: int,
     now: str,
     *,
+    known: Collection[str],
     not_modified: bool,
 ) -> None:
     """A sighting for each version first seen, or seen on another page than its last
@@ -320,30 +328,42 @@ def _record_sightings(
             "seen_at": now,
             "not_modified": int(not_modified),
         }
-        for position, digest in _moved(db, digests, page_url, page_number)
+        for position, digest in _moved(db, digests, known, page_url, page_number)
     ]
     if rows:
         _insert(db, "sightings", rows)
 
 
 def _moved(
-    db: Database, digests: Sequence[str], page_url: str | None, page_number: int
+    db: Database,
+    digests: Sequence[str],
+    known: Collection[str],
+    page_url: str | None,
+    page_number: int,
 ) -> list[tuple[int, str]]:
     """(position, digest) of the versions whose latest sighting, if any, was elsewhere;
-    a version listed twice on the page counts at its first position."""
+    a version listed twice on the page counts at its first position. Only ``known``
+    versions (archived before this page) can have a sighting: a page of new posts, a
+    first walk's every page, asks nothing."""
     first: dict[str, int] = {}
     for position, digest in enumerate(digests, 1):
         first.setdefault(digest, position)
-    if not first:
-        return []
+    asked = [digest for digest in first if digest in known]
+    stay = _sighted_here(db, asked, page_url, page_number) if asked else set()
+    return [(position, digest) for digest, position in first.items() if digest not in stay]
+
+
+def _sighted_here(
+    db: Database, digests: list[str], page_url: str | None, page_number: int
+) -> set[str]:
+    """The ``digests`` whose latest sighting was on this page (URL and number)."""
     latest = db.execute(
         "select d.value, s.page_url, s.page_number from json_each(?) d"
         " join sightings s on s.id = (select id from sightings where content_hash = d.value"
         " order by run_id desc, id desc limit 1)",
-        [json.dumps(list(first))],
+        [json.dumps(digests)],
     )
-    stay = {digest for digest, url, number in latest if (url, number) == (page_url, page_number)}
-    return [(position, digest) for digest, position in first.items() if digest not in stay]
+    return {digest for digest, url, number in latest if (url, number) == (page_url, page_number)}
 
 
 RUN_COUNTERS = frozenset(

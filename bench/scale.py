@@ -32,6 +32,7 @@ from listing_archiver.archive import drift, store
 from listing_archiver.archive.history import find_post_key, post_history
 from listing_archiver.archive.opening import open_reader
 from listing_archiver.archive.schema import open_archive
+from listing_archiver.datasette_plugin import prepare_connection
 from listing_archiver.scraper.records import Entry
 from listing_archiver.serve import datasette_command, metadata_for
 
@@ -341,6 +342,7 @@ def year_of_runs(progress: Callable[[str], None], small: Path) -> dict[str, tupl
         partial.rename(path)
     queries = metadata_for(path)["databases"][path.stem]["queries"]
     db = open_reader(str(path))
+    prepare_connection(db.conn)  # the plugin's SQL functions the canned queries call
     try:
         start = median_of(
             lambda: (

@@ -140,3 +140,53 @@ def test_datasettes_page_of_current_posts_reads_partial_indexes(db, sql):
     assert "posts_current_" in plan
     if "count(*)" in sql and "order by date" not in sql:  # counts and facets: index only
         assert "COVERING INDEX posts_current_" in plan
+
+
+def test_a_removal_reads_the_sources_current_rows_from_their_index(db):
+    run = store.start_run(db, source="a", url="https://a.example/")
+    statements = traced(db, lambda: store.mark_removed(db, run_id=run, source="a"))
+    chosen = [s for s in statements if "where p.source" in s]
+    assert len(chosen) == 1
+    plan = " ".join(row[3] for row in db.conn.execute(f"explain query plan {chosen[0]}"))
+    assert "posts_current_source_date" in plan
+
+
+def test_a_page_of_new_posts_asks_nothing_of_sightings_or_removals(db):
+    run = store.start_run(db, source="c", url="https://c.example/")
+    entries = [Entry(f"c {i}", f"https://c.example/{i}", "2024-06-01", "Bo", "x") for i in (1, 2)]
+    statements = traced(
+        db, lambda: store.save_page(db, run_id=run, source="c", entries=entries, page_url="u")
+    )
+    assert statements
+    assert not [s for s in statements if "from sightings" in s or "removed_at = null" in s]
+    # a page of posts seen before asks both: did they move, were they removed
+    run = store.start_run(db, source="c", url="https://c.example/")
+    statements = traced(
+        db, lambda: store.save_page(db, run_id=run, source="c", entries=entries, page_url="v")
+    )
+    assert [s for s in statements if "from sightings" in s]
+    assert [s for s in statements if "removed_at = null" in s]
+
+
+def test_an_archive_keeps_no_index_of_every_version_by_source_and_date(db):
+    indexes = {row[0] for row in db.execute("select name from sqlite_master where type = 'index'")}
+    assert "idx_posts_source_date" not in indexes
+    assert "posts_current_source_date" in indexes
+
+
+def test_new_in_the_latest_run_finds_each_sources_news_without_reading_its_other_runs(db, tmp_path):
+    """A year of hourly runs that found nothing must not be read to find the run that did:
+    the partial index holds only runs with news."""
+    with db.conn:  # runs that found nothing, after each source's runs with news
+        db.conn.executemany(
+            "insert into runs (source, url, started, status) values (?, 'u', 'now', 'ok')",
+            [(source,) for source in ("a", "b") for _ in range(50)],
+        )
+    sql = metadata_for(tmp_path / "archive.db")["databases"]["archive"]["queries"][
+        "new_in_latest_run"
+    ]["sql"]
+    plan = [row[3] for row in db.conn.execute(f"explain query plan {sql}")]
+    assert any("USING INDEX runs_news" in step for step in plan), plan
+    prepare_connection(db.conn)
+    notes = {row[6] for row in db.execute(sql)}
+    assert all(note.endswith("found nothing new") for note in notes), notes

@@ -4,6 +4,7 @@ each page shows, in its HTML or its ``.json``; and a 404 logged as one line."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import sqlite3
@@ -189,3 +190,27 @@ def test_sql_word_diff_is_historys_word_diff_and_null_when_nothing_changed():
         )
     finally:
         conn.close()
+
+
+def test_a_facet_the_metadata_shows_is_counted_once_when_the_query_string_repeats_it(site):
+    data = site.get(f"/{site.db}/current_posts.json", _facet="author").json()
+    assert list(data["facet_results"]) == ["source", "author", "year"]  # no "author_2"
+    page = site.html(f"/{site.db}/current_posts", _facet="author")
+    assert page.count('data-column="author"') == page.count('id="facet-author"') + 1 == 2
+    # a facet the metadata does not list is still added, and filters still apply
+    data = site.get(f"/{site.db}/current_posts.json", _facet="url", author="Ann").json()
+    assert list(data["facet_results"]) == ["source", "author", "year", "url"]
+    assert {r["value"] for r in data["facet_results"]["author"]["results"]} == {"Ann"}
+
+
+def test_datasettes_connections_to_the_archive_are_memory_mapped_and_no_others(tmp_path):
+    from datasette.app import Datasette
+
+    path = build_archive(tmp_path / "archive.db")
+
+    async def mmap_size(datasette: Datasette) -> int:
+        result = await datasette.get_database("archive").execute("pragma mmap_size")
+        return int(result.first()[0])
+
+    assert asyncio.run(mmap_size(Datasette([str(path)], metadata=metadata_for(path)))) > 0
+    assert asyncio.run(mmap_size(Datasette([str(path)]))) == 0  # not the archive's metadata

@@ -11,7 +11,9 @@ any other database served from the same environment looks as Datasette made it):
   the hash column of ``posts`` narrowed; removed and added words coloured;
 - ``posts`` led by its title rather than its 64-character hash (``posts_table``);
 - client errors (a 404…) answered without the traceback box Datasette's default handler
-  prints for each of them: uvicorn's access log line is all ``serve`` shows.
+  prints for each of them: uvicorn's access log line is all ``serve`` shows;
+- the archive read through memory-mapped I/O (``MMAP_BYTES``), and a ``_facet=`` that
+  repeats one of the metadata's facets counted once (``repeated_facets``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pluggy import HookimplMarker
 from listing_archiver.archive.history import FIELDS, describe_field_changes, word_diff
 
 from .posts_table import install_posts_table
+from .repeated_facets import wrap
 
 hookimpl = HookimplMarker("datasette")  # what ``datasette.hookimpl`` is
 
@@ -36,6 +39,11 @@ STYLESHEET = "archive.css"
 NO_VISIBLE_CHANGE = "(no visible change)"  # as ``history`` says it
 CHANGES_COLUMN = "changes"  # the edited-posts query's column rendered as a coloured diff
 HASH_SHOWN = 12  # characters of a content hash shown as the link to its version
+# Each of Datasette's connections to the archive maps the file rather than reading it page
+# by page into a 2 MB cache: at a million posts (2 GB) a search or facet reads ~230,000
+# rows or a million index entries per query, a read() each from the page cache otherwise
+# (a third of the time, in the kernel). SQLite caps it at its build's limit (2 GB here).
+MMAP_BYTES = 1 << 32
 
 _REMOVED = re.compile(r"\[-(.*?)-\]", re.S)
 _ADDED = re.compile(r"\{\+(.*?)\+\}", re.S)
@@ -74,6 +82,18 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function(
         "version_changes", 2 * len(FIELDS), sql_version_changes, deterministic=True
     )
+
+
+@hookimpl(specname="prepare_connection")
+def map_the_archive(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
+    """Memory-mapped reads for the archive's connections (not Datasette's ``_internal``)."""
+    if database != "_internal" and is_archive(datasette):
+        conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
+    return lambda app: wrap(app, datasette, is_archive)
 
 
 @hookimpl
