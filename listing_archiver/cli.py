@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlite_utils import Database
 
 from listing_archiver.archive.lock import archive_lock
 from listing_archiver.archive.opening import open_writer
@@ -26,8 +27,11 @@ from listing_archiver.scraper.urls import host_key, redact_text
 
 from . import __version__
 from .archive_commands import COMMANDS
+from .broker import BrokerSettings
 from .command_errors import EXIT_FAILED, ConfigProblem, archive_errors, check_url
+from .distributed_commands import broker_settings, worker
 from .interrupts import exit_interrupted, handling_interrupts
+from .job import PageCallback, RunReport
 from .report import as_json, as_text, is_newsworthy, live_progress
 from .runner import DEFAULT_JOBS, RunOptions, run_sources
 from .sources import ConfigError, Source, load_sources
@@ -178,7 +182,14 @@ def scrape(
     show_default=True,
     help="Sources on different hosts fetched at once.",
 )
-def run_command(sources_file: Path, jobs: int, **run: Any) -> None:
+@click.option(
+    "--broker",
+    "broker_url",
+    metavar="redis://HOST:PORT/N",
+    help="Send the walks to `listing-archiver worker`s through this Redis; this process"
+    " writes the archive.  [default: walk here]",
+)
+def run_command(sources_file: Path, jobs: int, broker_url: str | None, **run: Any) -> None:
     """Scrape every source listed in the SOURCES file (TOML) into --db.
 
     Sources on different hosts run concurrently; one host's pages are fetched one at
@@ -188,7 +199,7 @@ def run_command(sources_file: Path, jobs: int, **run: Any) -> None:
         sources = load_sources(sources_file)
     except ConfigError as exc:
         raise ConfigProblem(str(exc)) from None
-    _execute(sources, jobs=jobs, **run)
+    _execute(sources, jobs=jobs, broker_url=broker_url, **run)
 
 
 def _execute(
@@ -202,26 +213,34 @@ def _execute(
     wait: float,
     as_json_output: bool,
     quiet: bool,
+    broker_url: str | None = None,
 ) -> None:
+    settings = broker_settings(broker_url) if broker_url else None
     cancel = Cancellation()
     with handling_interrupts(cancel) as interrupts:
         with archive_errors(), archive_lock(db_path, wait):
             db = open_writer(str(db_path))  # a refusal passes archive_lock, which tidies up
             try:
-                mark_interrupted(db)
                 show_progress = sys.stderr.isatty() and not (quiet or as_json_output)
                 interrupts.graceful = True  # from here a signal stops the walks cleanly
+                options = RunOptions(
+                    full=full, obey_robots=not ignore_robots, accept_drift=accept_drift
+                )
                 with live_progress(sys.stderr, show_progress) as on_page:
-                    reports = run_sources(
-                        SerialWriter(db),
-                        sources,
-                        jobs=jobs,
-                        options=RunOptions(
-                            full=full, obey_robots=not ignore_robots, accept_drift=accept_drift
-                        ),
-                        on_page=on_page,
-                        cancel=cancel,
-                    )
+                    if settings is None:
+                        mark_interrupted(db)
+                        reports = run_sources(
+                            SerialWriter(db),
+                            sources,
+                            jobs=jobs,
+                            options=options,
+                            on_page=on_page,
+                            cancel=cancel,
+                        )
+                    else:
+                        reports = _run_on_workers(
+                            db, db_path, sources, settings, options, on_page, cancel
+                        )
             finally:
                 db.close()
         if as_json_output:
@@ -232,6 +251,32 @@ def _execute(
             exit_interrupted(interrupts.exit_code)
     if any(r.status != "ok" for r in reports):
         sys.exit(EXIT_FAILED)
+
+
+def _run_on_workers(
+    db: Database,
+    db_path: Path,
+    sources: Sequence[Source],
+    settings: BrokerSettings,
+    options: RunOptions,
+    on_page: PageCallback | None,
+    cancel: Cancellation,
+) -> list[RunReport]:
+    """``run --broker``: the walks on workers, this process the one writer."""
+    from .dispatch import BrokerLost, run_distributed
+
+    try:
+        return run_distributed(
+            SerialWriter(db),
+            str(db_path),
+            sources,
+            settings=settings,
+            options=options,
+            on_page=on_page,
+            cancel=cancel,
+        )
+    except BrokerLost as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -332,7 +377,7 @@ def _redact_log_record(record: logging.LogRecord) -> bool:
     return True
 
 
-for command in COMMANDS:  # history, export, serve, upgrade
+for command in (*COMMANDS, worker):  # history, export, serve, upgrade; worker
     cli.add_command(command)
 
 

@@ -165,10 +165,22 @@ def _report(
     )
 
 
-def interrupted_report(source: Source, run: Mapping[str, Any]) -> RunReport:
-    """The report of a run stopped from outside its walk, from the counters each page
-    added to its ``runs`` row."""
-    totals = {
+def report_from_row(source: Source, run: Mapping[str, Any]) -> RunReport:
+    """A run's report from its ``runs`` row, as the pages it was written from left it:
+    for a run written from records that came from elsewhere (``run --broker``)."""
+    return _report(
+        run["id"],
+        source,
+        run["status"],
+        run["mode"],
+        _row_totals(run),
+        run["stop_reason"],
+        run["error"],
+    )
+
+
+def _row_totals(run: Mapping[str, Any]) -> dict[str, int]:
+    return {
         "pages": run["pages_fetched"],
         "not_modified": run["not_modified"],
         "seen": run["entries_seen"],
@@ -176,7 +188,14 @@ def interrupted_report(source: Source, run: Mapping[str, Any]) -> RunReport:
         "changed": run["changed_posts"],
         "removed": run["removed_posts"],
     }
-    return _report(run["id"], source, "interrupted", run["mode"], totals, None, run["error"])
+
+
+def interrupted_report(source: Source, run: Mapping[str, Any]) -> RunReport:
+    """The report of a run stopped from outside its walk, from the counters each page
+    added to its ``runs`` row."""
+    return _report(
+        run["id"], source, "interrupted", run["mode"], _row_totals(run), None, run["error"]
+    )
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:

@@ -17,6 +17,8 @@ from typing import Any
 from listing_archiver.scraper.paginate import ListingPage
 from listing_archiver.scraper.records import Entry
 
+from .sources import Source
+
 FORMAT = 1  # raised whenever a field below changes meaning
 
 
@@ -117,6 +119,16 @@ def record_from_text(text: str | bytes) -> WalkRecord:
     learned = tuple(LearnedRecord(**r) for r in page.pop("learned", ()))
     page["entries"] = tuple(Entry(*values) for values in page["entries"])
     return PageRecord(source, ListingPage(**page), learned)
+
+
+def source_to_json(source: Source) -> dict[str, Any]:
+    return {"format": FORMAT, "source": {**asdict(source), "selectors": dict(source.selectors)}}
+
+
+def source_from_json(data: Mapping[str, Any]) -> Source:
+    fields = dict(_payload(data, "source"))
+    fields["hosts"] = tuple(fields.get("hosts", ()))
+    return Source(**fields)
 
 
 def _entry_values(entry: Entry) -> tuple[str | None, ...]:
