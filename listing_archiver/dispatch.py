@@ -196,31 +196,36 @@ def _message(
 
 def _consume(client: Any, run: _Run, cancel: Cancellation) -> None:
     """Write the stream's records until every source's walk has ended: first the
-    entries a previous writer read but did not acknowledge, then new ones."""
+    entries a previous writer read but did not acknowledge, then new ones. A broker
+    away for a moment is waited for; one that lost the run's stream ends the run."""
     import redis
 
-    stream = broker.stream_key(run.token)
     cursor = "0"
     lost_at: float | None = None
     while len(run.ended) < len(run.sources) and not cancel.cancelled:
         try:
-            reply = client.xreadgroup(GROUP, GROUP, {stream: cursor}, count=100, block=500)
+            cursor = _step(client, run, cursor)
             lost_at = None
-        except redis.ConnectionError as exc:
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
             lost_at = _wait_for_broker(exc, lost_at, cancel)
-            continue
         except redis.ResponseError as exc:
             if "NOGROUP" in str(exc):
                 raise BrokerLost(
                     "the broker lost this run's pages (restarted without them)"
                 ) from None
             raise
-        entries = reply[0][1] if reply else []
-        if cursor == "0" and not entries:
-            cursor = ">"
-        for entry_id, fields in entries:
-            _take(run, fields)
-            client.xack(stream, GROUP, entry_id)
+
+
+def _step(client: Any, run: _Run, cursor: str) -> str:
+    """Read a batch, write each entry and acknowledge it once written; the cursor to
+    read from next (pending entries, "0", until there are none left, then new, ">")."""
+    stream = broker.stream_key(run.token)
+    reply = client.xreadgroup(GROUP, GROUP, {stream: cursor}, count=100, block=500)
+    entries = reply[0][1] if reply else []
+    for entry_id, fields in entries:
+        _take(run, fields)
+        client.xack(stream, GROUP, entry_id)
+    return ">" if cursor == "0" and not entries else cursor
 
 
 def _wait_for_broker(exc: Exception, lost_at: float | None, cancel: Cancellation) -> float:

@@ -281,7 +281,7 @@ def test_redis_restarted_mid_run_fails_the_run_cleanly_and_the_next_run_complete
 def test_two_sources_on_one_host_on_two_workers_take_turns_and_keep_the_delay(
     server, tmp_path, redis_server, workers
 ):
-    delay = 0.3
+    delay = 0.5  # the floor asserted; the slack below is for a loaded machine's scheduling
     serve_listing(server, POSTS[:15], per_page=PER_PAGE, prefix="/a")
     serve_listing(server, POSTS[15:], per_page=PER_PAGE, prefix="/b")
     gate, arrived = gate_page(server, "/a/page/2/")
@@ -306,4 +306,4 @@ def test_two_sources_on_one_host_on_two_workers_take_turns_and_keep_the_delay(
     assert server.max_active == 1
     times = sorted(r.at for r in server.requests)
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert len(times) >= 8 and min(gaps) >= delay - 0.05, gaps
+    assert len(times) >= 8 and min(gaps) >= delay - 0.15, gaps
