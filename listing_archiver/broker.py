@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import redis
 
+from .errors import DistributedUnavailable
+
 log = logging.getLogger(__name__)
 
-EXTRA_HINT = "pip install 'listing-archiver[distributed]'"
 NAMESPACE = "listing-archiver"
 QUEUE = "listing-archiver-walks"
 # Seconds without a heartbeat before a worker counts as dead and its walks go to
@@ -34,13 +35,6 @@ QUEUE = "listing-archiver-walks"
 # or two so a killed worker's walk comes back quickly.
 DEFAULT_HEARTBEAT = 60.0
 HEARTBEAT_ENV = "LISTING_ARCHIVER_HEARTBEAT"
-
-
-class DistributedUnavailable(Exception):
-    """The ``distributed`` extra (dramatiq, redis) is not installed."""
-
-    def __init__(self, missing: str) -> None:
-        super().__init__(f"{missing} is not installed: {EXTRA_HINT}")
 
 
 def require() -> None:

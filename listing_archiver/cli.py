@@ -263,7 +263,8 @@ def _run_on_workers(
     cancel: Cancellation,
 ) -> list[RunReport]:
     """``run --broker``: the walks on workers, this process the one writer."""
-    from .dispatch import BrokerLost, run_distributed
+    from .dispatch import run_distributed
+    from .errors import BrokerLost
 
     try:
         return run_distributed(

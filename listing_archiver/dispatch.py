@@ -27,6 +27,7 @@ from listing_archiver.scraper.urls import redact
 
 from . import __version__, broker
 from .archiver import PageCallback, SourceArchiver, take_snapshot
+from .errors import BrokerLost
 from .job import RunReport, report_from_row
 from .pages import (
     PageRecord,
@@ -45,10 +46,6 @@ log = logging.getLogger(__name__)
 GROUP = "writer"  # the stream's consumer group, and its one consumer
 RECONNECT_GRACE = 10.0  # seconds the writer waits for a broker that went away
 CANCEL_TTL = 24 * 3600  # seconds a stopped run's cancel mark is kept for its walks
-
-
-class BrokerLost(Exception):
-    """The broker is unreachable, or lost this run's pages (restarted without them)."""
 
 
 @dataclass

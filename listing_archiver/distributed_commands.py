@@ -11,13 +11,14 @@ from listing_archiver.scraper.urls import redact
 
 from . import broker
 from .command_errors import ConfigProblem
+from .errors import DistributedUnavailable
 
 
 def broker_settings(url: str) -> broker.BrokerSettings:
     """The settings for ``url``; exit 2 naming the extra when it is not installed."""
     try:
         broker.require()
-    except broker.DistributedUnavailable as exc:
+    except DistributedUnavailable as exc:
         raise ConfigProblem(str(exc)) from None
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigProblem(f"--broker {redact(url)}: expected redis://HOST:PORT/N")

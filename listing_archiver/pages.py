@@ -17,13 +17,10 @@ from typing import Any
 from listing_archiver.scraper.paginate import ListingPage
 from listing_archiver.scraper.records import Entry
 
+from .errors import RecordFormatError
 from .sources import Source
 
 FORMAT = 1  # raised whenever a field below changes meaning
-
-
-class RecordFormatError(ValueError):
-    """A record of another format (or none): written by another version of the tool."""
 
 
 @dataclass(frozen=True)

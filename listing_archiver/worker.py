@@ -26,6 +26,7 @@ from listing_archiver.scraper.robots import RobotsCache
 from listing_archiver.scraper.urls import host_key
 
 from . import __version__, broker
+from .errors import WalkAbandoned
 from .pages import Snapshot, WalkEnd, record_to_text, source_from_json
 from .remote_view import SnapshotView
 from .sources import Source
@@ -41,10 +42,6 @@ TIME_LIMIT_MS = 24 * 3600 * 1000  # Dramatiq stops an actor after 10 min unless 
 PACER = Pacer()
 STOPPING = Cancellation()
 LEASE = [broker.DEFAULT_HEARTBEAT]  # a host turn's lease: the worker's heartbeat timeout
-
-
-class WalkAbandoned(Exception):
-    """The worker is stopping mid-walk: Dramatiq hands the message to another worker."""
 
 
 def declare(dramatiq_broker: Any) -> Any:

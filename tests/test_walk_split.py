@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
+from listing_archiver.errors import RecordFormatError
 from listing_archiver.pages import (
     FORMAT,
     LearnedRecord,
     PageRecord,
-    RecordFormatError,
     Snapshot,
     WalkEnd,
     record_from_text,
