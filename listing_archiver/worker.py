@@ -69,6 +69,9 @@ def walk_group(payload: Mapping[str, Any]) -> None:
     if payload.get("version") != __version__:
         _refuse(redis_client, stream, payload)
         return
+    if redis_client.exists(broker.cancel_key(payload["token"])):
+        log.info("not walking %s: its run was stopped", ", ".join(payload["names"]))
+        return
     group = [
         (source_from_json(item["source"]), Snapshot.from_json(item["snapshot"]))
         for item in payload["sources"]

@@ -307,3 +307,23 @@ def test_two_sources_on_one_host_on_two_workers_take_turns_and_keep_the_delay(
     times = sorted(r.at for r in server.requests)
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert len(times) >= 8 and min(gaps) >= delay - 0.15, gaps
+
+
+def test_a_run_stopped_by_sigint_records_it_and_its_walks_are_never_fetched_later(
+    server, tmp_path, redis_server, workers
+):
+    serve_listing(server, POSTS[:5], per_page=PER_PAGE)
+    sources = sources_file(tmp_path, {"blog": server.url("/")})
+    db = tmp_path / "a.db"
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    queued = "listing-archiver:listing-archiver-walks.msgs"
+    writer = start_run(sources, db, redis_server.url, tmp_path)  # no worker up yet
+    wait_until(lambda: client.hlen(queued) == 1, writer, "the walk queued")
+    writer.send_signal(signal.SIGINT)
+    assert finished(writer) == 130
+    row = one_run(db)
+    assert (row["status"], row["error"]) == ("interrupted", "interrupted by SIGINT")
+    late = workers.start()
+    wait_until(lambda: client.hlen(queued) == 0, late, "the worker taking the walk")
+    assert "its run was stopped" in workers.output(late)
+    assert server.requests == []
