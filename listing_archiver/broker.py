@@ -15,7 +15,6 @@ import hashlib
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,31 +93,6 @@ def make_broker(settings: BrokerSettings) -> Any:
 def client(broker: Any) -> redis.Redis:
     """The broker's own Redis connection pool."""
     return broker.client  # type: ignore[no-any-return]
-
-
-@contextmanager
-def heartbeating(broker: Any, interval: float) -> Iterator[None]:
-    """Keep this worker's Dramatiq heartbeat fresh while it walks. Dramatiq only beats
-    when it fetches, and a worker whose prefetch is full (a backlog of walks) does not
-    fetch: without this, a walk longer than the heartbeat timeout would be handed to a
-    second worker while the first is still on it."""
-    stop = threading.Event()
-    key = f"{broker.namespace}:__heartbeats__"
-
-    def beat() -> None:
-        while not stop.wait(interval):
-            try:
-                now_ms = int(time.time() * 1000)  # Dramatiq's clock: this machine's
-                client(broker).zadd(key, {broker.broker_id: now_ms})
-            except Exception as exc:  # the broker is away: Dramatiq reconnects itself
-                log.debug("heartbeat failed: %s", exc)
-
-    thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
 
 
 @contextmanager

@@ -16,7 +16,7 @@ import logging
 import signal
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -143,9 +143,7 @@ def serve(settings: broker.BrokerSettings, threads: int, ready: Any) -> None:
     # A walk is long: a worker takes no more than it can start (Dramatiq's default is
     # twice its threads), leaving the rest to idle workers.
     worker.queue_prefetch = threads
-    with ExitStack() as stack:
-        stopped = stack.enter_context(_until_signal())
-        stack.enter_context(broker.heartbeating(dramatiq_broker, settings.heartbeat / 3))
+    with _until_signal() as stopped:
         worker.start()
         ready(f"listing-archiver {__version__} worker: {threads} threads, waiting for walks")
         stopped.wait()

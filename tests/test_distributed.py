@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from listing_archiver.cli import cli
 
-from .redis_process import DEADLINE, ROOT, RedisProcess, Workers
+from .redis_process import DEADLINE, HEARTBEAT, ROOT, RedisProcess, Workers
 from .scrape_process import read, runs, wait_until
 from .server import TestServer, serve_listing
 
@@ -327,3 +327,34 @@ def test_a_run_stopped_by_sigint_records_it_and_its_walks_are_never_fetched_late
     wait_until(lambda: client.hlen(queued) == 0, late, "the worker taking the walk")
     assert "its run was stopped" in workers.output(late)
     assert server.requests == []
+
+
+def test_a_walk_longer_than_the_heartbeat_stays_with_its_busy_worker(
+    server, tmp_path, redis_server, workers
+):
+    """A worker whose threads are all busy fetches no walk, yet its heartbeat goes on
+    (Dramatiq's delay-queue consumer keeps fetching): a long walk is not handed to
+    another worker while it is still under way."""
+    serve_listing(server, POSTS, per_page=PER_PAGE)
+    gate, arrived = gate_page(server, "/page/2/")
+    sources = sources_file(tmp_path, {"blog": server.url("/")})
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    busy = workers.start()
+    try:
+        writer = start_run(sources, tmp_path / "a.db", redis_server.url, tmp_path)
+        waited(arrived, "request for page 2")
+        idle = workers.start()  # polls, and so would requeue a worker it thought dead
+        since_ms = time.time() * 1000
+        lapsed = 3 * float(HEARTBEAT) * 1000  # three heartbeat timeouts on the broker's clock
+
+        def beats_after() -> bool:
+            latest = client.zrange("listing-archiver:__heartbeats__", -1, -1, withscores=True)
+            return bool(latest) and latest[0][1] > since_ms + lapsed
+
+        wait_until(beats_after, writer, "three heartbeat timeouts")
+    finally:
+        gate.set()
+    assert finished(writer) == 0
+    assert server.hits("/") == 1  # walked once, never handed on
+    assert "walking blog" in workers.output(busy)
+    assert "walking blog" not in workers.output(idle)
