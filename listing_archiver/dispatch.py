@@ -238,11 +238,11 @@ def _wait_for_broker(exc: Exception, lost_at: float | None, cancel: Cancellation
 
 def _take(run: _Run, fields: dict[str, str]) -> None:
     """Write one stream entry: a page (unless this run wrote its number already), the
-    end of a walk, or a worker's refusal."""
-    if "refused" in fields:
-        refusal = json.loads(fields["refused"])
-        for name in refusal["names"]:
-            _end(run, WalkEnd(name, "failed", error=refusal["error"]))
+    end of a walk, or a worker's word that a group's walks failed (or were refused)."""
+    if "failed" in fields:
+        failed = json.loads(fields["failed"])
+        for name in failed["names"]:
+            _end(run, WalkEnd(name, "failed", error=failed["error"]))
         return
     record = record_from_text(fields["record"])
     if record.source not in run.sources or record.source in run.ended:

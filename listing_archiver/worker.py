@@ -5,8 +5,9 @@ snapshots). The worker walks them one after another holding the host's turn acro
 all workers, and appends every page record to the run's Redis stream, which the run's
 one writer reads. It never opens an archive.
 
-A message from another version of the tool is refused: the worker says so in its log
-and tells the writer, which records those sources failed with the reason.
+A message from another version of the tool is refused, and a walk that fails on a
+fault of the tool itself is not retried: either way the worker says so in its log and
+tells the writer, which records those sources failed with the reason.
 """
 
 from __future__ import annotations
@@ -63,15 +64,30 @@ def declare(dramatiq_broker: Any) -> Any:
 def walk_group(payload: Mapping[str, Any]) -> None:
     """The actor: walk one host group, every record appended to the run's stream."""
     import dramatiq
+    import redis
 
     redis_client = broker.client(dramatiq.get_broker())
     stream = broker.stream_key(payload["token"])
     if payload.get("version") != __version__:
-        _refuse(redis_client, stream, payload)
+        error = (
+            f"refused by a worker running listing-archiver {__version__}: this run is"
+            f" listing-archiver {payload.get('version')}; run workers of the same version"
+        )
+        _fail(redis_client, stream, payload, error)
         return
     if redis_client.exists(broker.cancel_key(payload["token"])):
         log.info("not walking %s: its run was stopped", ", ".join(payload["names"]))
         return
+    try:
+        _walk_group(redis_client, stream, payload)
+    except (WalkAbandoned, redis.RedisError):
+        raise  # Dramatiq walks it again, on another worker or once the broker is back
+    except Exception as exc:  # a fault of this tool: the writer must not wait for ever
+        log.exception("walking %s failed", ", ".join(payload["names"]))
+        _fail(redis_client, stream, payload, f"the walk failed on a worker: {exc!r}")
+
+
+def _walk_group(redis_client: Any, stream: str, payload: Mapping[str, Any]) -> None:
     group = [
         (source_from_json(item["source"]), Snapshot.from_json(item["snapshot"]))
         for item in payload["sources"]
@@ -122,14 +138,12 @@ def _walk_all(
         robots_fetcher.close()
 
 
-def _refuse(redis_client: Any, stream: str, payload: Mapping[str, Any]) -> None:
-    error = (
-        f"refused by a worker running listing-archiver {__version__}: this run is"
-        f" listing-archiver {payload.get('version')}; run workers of the same version"
-    )
+def _fail(redis_client: Any, stream: str, payload: Mapping[str, Any], error: str) -> None:
+    """Tell the writer the group's walks will not come: it records them failed (those
+    whose walk already ended keep their end)."""
     log.error("%s (sources %s)", error, ", ".join(payload.get("names", ())))
-    refusal = {"names": list(payload.get("names", ())), "error": error}
-    redis_client.xadd(stream, {"refused": json.dumps(refusal)})
+    failed = {"names": list(payload.get("names", ())), "error": error}
+    redis_client.xadd(stream, {"failed": json.dumps(failed)})
 
 
 def serve(settings: broker.BrokerSettings, threads: int, ready: Any) -> None:

@@ -358,3 +358,32 @@ def test_a_walk_longer_than_the_heartbeat_stays_with_its_busy_worker(
     assert server.hits("/") == 1  # walked once, never handed on
     assert "walking blog" in workers.output(busy)
     assert "walking blog" not in workers.output(idle)
+
+
+def test_a_walk_failing_on_a_fault_of_the_tool_is_reported_failed_to_the_writer(
+    tmp_path, redis_server, workers
+):
+    """Not left for the writer to wait on for ever (nor retried: the fault would recur)."""
+    from listing_archiver import __version__, broker
+    from listing_archiver.worker import declare
+
+    worker = workers.start()
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    stream = broker.stream_key("t")
+    client.xgroup_create(stream, "writer", id="0", mkstream=True)
+    sender = broker.make_broker(broker.BrokerSettings(redis_server.url))
+    try:
+        bad_source = {"format": 1, "source": {"name": "x"}}  # no url: Source() raises TypeError
+        declare(sender).send(
+            {"version": __version__, "token": "t", "names": ["x"],
+             "sources": [{"source": bad_source, "snapshot": {}}],
+             "obey_robots": True, "accept_drift": False}
+        )  # fmt: skip
+    finally:
+        sender.close()
+    wait_for(lambda: client.xlen(stream) == 1, "the worker's word")
+    [(_, fields)] = client.xrange(stream)
+    failed = json.loads(fields["failed"])
+    assert failed["names"] == ["x"]
+    assert failed["error"].startswith("the walk failed on a worker: TypeError")
+    assert "walking x failed" in workers.output(worker)
