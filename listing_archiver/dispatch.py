@@ -214,14 +214,17 @@ def _consume(client: Any, run: _Run, cancel: Cancellation) -> None:
 
 
 def _step(client: Any, run: _Run, cursor: str) -> str:
-    """Read a batch, write each entry and acknowledge it once written; the cursor to
+    """Read a batch, write each entry and acknowledge (and drop) it once written; the cursor to
     read from next (pending entries, "0", until there are none left, then new, ">")."""
     stream = broker.stream_key(run.token)
     reply = client.xreadgroup(GROUP, GROUP, {stream: cursor}, count=100, block=500)
     entries = reply[0][1] if reply else []
     for entry_id, fields in entries:
         _take(run, fields)
-        client.xack(stream, GROUP, entry_id)
+        done = client.pipeline(transaction=False)  # written: the entry is needed no more
+        done.xack(stream, GROUP, entry_id)
+        done.xdel(stream, entry_id)  # a backfill's stream holds only what is unwritten
+        done.execute()
     return ">" if cursor == "0" and not entries else cursor
 
 
