@@ -131,17 +131,19 @@ def run_distributed(
 
 
 def _resumable(client: Any, writer: SerialWriter, state_key: str) -> _Run | None:
-    """The run a writer of this archive left under way, if its rows still say running
-    (a local run in between has marked them interrupted: then it is abandoned)."""
+    """The run a writer of this archive left under way, its sources whose rows no
+    longer say running counted as ended (finished before the writer died); None when
+    none is running (a local run in between marked them interrupted: it is abandoned)."""
     text = _quietly(client.get, state_key)
     if not text:
         return None
     run = _Run.from_json(text)
-    rows = [writer.call(_run_row, run_id) for run_id in run.run_ids.values()]
-    if not all(row["status"] == "running" for row in rows):
+    rows = {name: writer.call(_run_row, run_id) for name, run_id in run.run_ids.items()}
+    run.ended = {name for name, row in rows.items() if row["status"] != "running"}
+    if len(run.ended) == len(run.sources):
         _forget(client, run, state_key)
         return None
-    for name, row in zip(run.sources, rows, strict=True):  # where each walk had got to
+    for name, row in rows.items():  # where each walk had got to
         run.written[name] = int(row["pages_fetched"] + row["not_modified"])
     return run
 
@@ -219,12 +221,17 @@ def _step(client: Any, run: _Run, cursor: str) -> str:
     stream = broker.stream_key(run.token)
     reply = client.xreadgroup(GROUP, GROUP, {stream: cursor}, count=100, block=500)
     entries = reply[0][1] if reply else []
-    for entry_id, fields in entries:
-        _take(run, fields)
-        done = client.pipeline(transaction=False)  # written: the entry is needed no more
-        done.xack(stream, GROUP, entry_id)
-        done.xdel(stream, entry_id)  # a backfill's stream holds only what is unwritten
-        done.execute()
+    written = []
+    try:
+        for entry_id, fields in entries:
+            _take(run, fields)  # its own transaction, committed here
+            written.append(entry_id)
+    finally:  # acknowledged once written, a batch at a time: a crash between the two
+        if written:  # reads them again, and a page already written is skipped
+            done = client.pipeline(transaction=False)
+            done.xack(stream, GROUP, *written)
+            done.xdel(stream, *written)  # a backfill's stream holds only what is unwritten
+            done.execute()
     return ">" if cursor == "0" and not entries else cursor
 
 

@@ -211,15 +211,19 @@ def test_a_writer_killed_mid_run_is_finished_by_the_same_command_pages_written_o
     server, tmp_path, redis_server, workers
 ):
     serve_listing(server, POSTS, per_page=PER_PAGE)
+    serve_listing(server, POSTS[:3], per_page=PER_PAGE, prefix="/early")
     gate, arrived = gate_page(server, "/page/4/")
-    sources = sources_file(tmp_path, {"blog": server.url("/")})
+    urls = {"blog": server.url("/"), "early": server.url("/early/", host="localhost")}
+    sources = sources_file(tmp_path, urls)
     db = tmp_path / "a.db"
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    workers.start()
+    workers.start(threads=2)
     try:
         writer = start_run(sources, db, redis_server.url, tmp_path)
         waited(arrived, "request for page 4")
-        wait_until(lambda: pages_written(db) == 3, writer, "pages 1-3 written")
+        early_done = lambda: [r["status"] for r in runs(db)] == ["running", "ok"]  # noqa: E731
+        wait_until(early_done, writer, "the early source's run finished")
+        wait_until(lambda: pages_written(db) == 4, writer, "blog's pages 1-3 written")
         writer.send_signal(signal.SIGKILL)
         writer.wait(timeout=DEADLINE)
     finally:
@@ -228,13 +232,19 @@ def test_a_writer_killed_mid_run_is_finished_by_the_same_command_pages_written_o
     wait_for(lambda: '"end"' in str(client.xrevrange(stream, count=1)), "the walk's end")
     # Read, as the dead writer would have, and never written: what a rerun must write once.
     unwritten = client.xreadgroup("writer", "writer", {stream: ">"})
-    assert len(unwritten[0][1]) == 4  # pages 4, 5, 6 and the walk's end
+    assert len(unwritten[0][1]) == 4  # blog's pages 4, 5, 6 and its walk's end
     again = run(sources, db, redis_server.url)
     assert again.returncode == 0, again.stderr
-    [report] = json.loads(again.stdout)["sources"]
-    assert (report["status"], report["pages_fetched"], report["new_posts"]) == ("ok", 6, 30)
-    row = one_run(db)  # the same run, finished: not a second one
-    assert (row["status"], row["pages_fetched"], row["entries_seen"]) == ("ok", 6, 30)
+    reports = json.loads(again.stdout)["sources"]
+    assert [(r["source"], r["status"], r["pages_fetched"], r["new_posts"]) for r in reports] == [
+        ("blog", "ok", 6, 30),
+        ("early", "ok", 1, 3),
+    ]
+    rows = runs(db)  # the same runs, finished: not new ones
+    assert [(r["status"], r["pages_fetched"], r["entries_seen"]) for r in rows] == [
+        ("ok", 6, 30),
+        ("ok", 1, 3),
+    ]
     clean = run(sources, tmp_path / "clean.db", None)
     assert versions(db) == versions(tmp_path / "clean.db") and clean.returncode == 0
     assert stream_keys(redis_server.url) == []
