@@ -17,15 +17,14 @@ backlog capped by ``--max-pages`` at every run still moves forward run by run.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from sqlite_utils import Database
 
 from .schema import WALK_EXTENT_RUNS
 
 # Stop reasons of an ok run that left the listing's end unreached.
 CUT_SHORT = frozenset({"max_pages", "robots"})
-# Stop reason of a backfilling walk whose next unwalked page is none: from known posts,
-# the pages archived before lead to the end of the listing.
-BACKFILLED = "backfilled"
 
 
 def backfill_needed(db: Database, source: str) -> bool:
@@ -50,14 +49,37 @@ def unwalked_page_after(db: Database, url: str) -> str | None:
     """The first page after ``url`` that no run has fetched, following the next link
     recorded with each archived page; None when that chain ends (a last page, or a loop):
     the rest of the listing was walked before."""
+
+    def recorded(page: str) -> tuple[bool, str | None]:
+        row = db.execute("select next_url from pages where url = ?", [page]).fetchone()
+        return (False, None) if row is None else (True, row[0])
+
+    return first_unwalked(url, recorded)
+
+
+def recorded_next_pages(db: Database, source: str) -> dict[str, str | None]:
+    """Each of the source's archived pages and the next link recorded with it: what a
+    walk on another machine follows instead of asking ``unwalked_page_after``."""
+    rows = db.execute("select url, next_url from pages where source = ?", [source])
+    return {url: next_url for url, next_url in rows}
+
+
+def first_unwalked(url: str, recorded: Callable[[str], tuple[bool, str | None]]) -> str | None:
+    """Follows ``recorded`` (is a page archived, and its next link) from ``url`` to the
+    first page not archived; None where the chain ends or loops."""
     seen: set[str] = set()
     current = url
     while current not in seen:
         seen.add(current)
-        row = db.execute("select next_url from pages where url = ?", [current]).fetchone()
-        if row is None:
+        archived, next_url = recorded(current)
+        if not archived:
             return current
-        if not row[0]:
+        if not next_url:
             return None
-        current = row[0]
+        current = next_url
     return None
+
+
+def lookup_in(pages: Mapping[str, str | None]) -> Callable[[str], tuple[bool, str | None]]:
+    """``first_unwalked``'s lookup over ``recorded_next_pages``, taken beforehand."""
+    return lambda page: (page in pages, pages.get(page))

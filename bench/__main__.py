@@ -1,4 +1,5 @@
 """``python -m bench [--quick] [--rounds N] [--write-readme]``: measure and print the table.
+``python -m bench --distributed``: ``run --broker`` on workers against local runs.
 ``python -m bench --scale [--write-readme]``: the archive at 10k, 100k and 1M posts
 (``bench.scale``; needs the ``datasette`` extra, not Scrapy).
 
@@ -38,12 +39,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--readme", type=Path, default=README, help=argparse.SUPPRESS)
     parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="run --broker on 1, 2 and 4 workers against local runs, and the writer's"
+        " ceiling (bench.distributed; needs redis-server and the distributed extra)",
+    )
+    parser.add_argument(
         "--scale",
         action="store_true",
         help="browsing and writing at 10k, 100k and 1M posts (bench.scale; builds and"
         " caches the archives first, which takes minutes)",
     )
     args = parser.parse_args(argv)
+    if args.distributed:
+        from .distributed import main as distributed_main
+
+        return distributed_main()
     if args.scale:
         return scale_main(write=args.write_readme, readme=args.readme)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlite_utils import Database
 
 from listing_archiver.archive.lock import archive_lock
 from listing_archiver.archive.opening import open_writer
@@ -25,6 +26,7 @@ from listing_archiver.scraper.urls import host_key
 
 from . import __version__
 from .archive_commands import COMMANDS
+from .broker import BrokerSettings
 from .command_errors import EXIT_FAILED, ConfigProblem, archive_errors, check_url
 from .db_argument import (
     ArchivePath,
@@ -33,7 +35,9 @@ from .db_argument import (
     run_targets,
     scrape_targets,
 )
+from .distributed_commands import broker_settings, worker
 from .interrupts import exit_interrupted, handling_interrupts
+from .job import PageCallback, RunReport
 from .logs import accept_anywhere, add_quiet
 from .merge_command import merge
 from .report import as_json, as_text, is_newsworthy, live_progress
@@ -205,7 +209,16 @@ def _named(urls: Sequence[str], source_name: str | None) -> list[tuple[str, str]
     show_default=True,
     help="Sources on different hosts fetched at once.",
 )
-def run_command(words: tuple[str, ...], db_option: Path | None, jobs: int, **run: Any) -> None:
+@click.option(
+    "--broker",
+    "broker_url",
+    metavar="redis://HOST:PORT/N",
+    help="Send the walks to `listing-archiver worker`s through this Redis; this process"
+    " writes the archive.  [default: walk here]",
+)
+def run_command(
+    words: tuple[str, ...], db_option: Path | None, jobs: int, broker_url: str | None, **run: Any
+) -> None:
     """Scrape every source listed in the SOURCES file (TOML) into DB.
 
     Sources on different hosts run concurrently; one host's pages are fetched one at
@@ -216,7 +229,7 @@ def run_command(words: tuple[str, ...], db_option: Path | None, jobs: int, **run
         sources = load_sources(sources_file)
     except ConfigError as exc:
         raise ConfigProblem(str(exc)) from None
-    _execute(sources, db_path=db_path, jobs=jobs, **run)
+    _execute(sources, db_path=db_path, jobs=jobs, broker_url=broker_url, **run)
 
 
 def _execute(
@@ -230,26 +243,34 @@ def _execute(
     wait: float,
     as_json_output: bool,
     quiet: bool,
+    broker_url: str | None = None,
 ) -> None:
+    settings = broker_settings(broker_url) if broker_url else None
     cancel = Cancellation()
     with handling_interrupts(cancel) as interrupts:
         with archive_errors(), archive_lock(db_path, wait):
             db = open_writer(str(db_path))  # a refusal passes archive_lock, which tidies up
             try:
-                mark_interrupted(db)
                 show_progress = sys.stderr.isatty() and not (quiet or as_json_output)
                 interrupts.graceful = True  # from here a signal stops the walks cleanly
+                options = RunOptions(
+                    full=full, obey_robots=not ignore_robots, accept_drift=accept_drift
+                )
                 with live_progress(sys.stderr, show_progress) as on_page:
-                    reports = run_sources(
-                        SerialWriter(db),
-                        sources,
-                        jobs=jobs,
-                        options=RunOptions(
-                            full=full, obey_robots=not ignore_robots, accept_drift=accept_drift
-                        ),
-                        on_page=on_page,
-                        cancel=cancel,
-                    )
+                    if settings is None:
+                        mark_interrupted(db)
+                        reports = run_sources(
+                            SerialWriter(db),
+                            sources,
+                            jobs=jobs,
+                            options=options,
+                            on_page=on_page,
+                            cancel=cancel,
+                        )
+                    else:
+                        reports = _run_on_workers(
+                            db, db_path, sources, settings, options, on_page, cancel
+                        )
             finally:
                 db.close()
         if as_json_output:
@@ -260,6 +281,33 @@ def _execute(
             exit_interrupted(interrupts.exit_code)
     if any(r.status != "ok" for r in reports):
         sys.exit(EXIT_FAILED)
+
+
+def _run_on_workers(
+    db: Database,
+    db_path: Path,
+    sources: Sequence[Source],
+    settings: BrokerSettings,
+    options: RunOptions,
+    on_page: PageCallback | None,
+    cancel: Cancellation,
+) -> list[RunReport]:
+    """``run --broker``: the walks on workers, this process the one writer."""
+    from .dispatch import run_distributed
+    from .errors import BrokerLost
+
+    try:
+        return run_distributed(
+            SerialWriter(db),
+            str(db_path),
+            sources,
+            settings=settings,
+            options=options,
+            on_page=on_page,
+            cancel=cancel,
+        )
+    except BrokerLost as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -393,7 +441,7 @@ def demo(db_positional: Path | None, db_option: Path | None, force: bool) -> Non
         run_demo(db_path, click.echo, force=force)
 
 
-for command in COMMANDS:  # history, runs, export, serve, upgrade
+for command in (*COMMANDS, worker):  # history, runs, export, serve, upgrade; worker
     cli.add_command(command)
 cli.add_command(merge)
 accept_anywhere(cli, quiet_help="Log errors only (scrape, run: print nothing when nothing is new).")
