@@ -92,7 +92,9 @@ def walk_source(
             yield PageRecord(source.name, page, learned)
             if not snapshot.incremental:
                 continue
-            known = page.not_modified or (page.next_url is not None and view.all_known(page.entries))
+            known = page.not_modified or (
+                page.next_url is not None and view.all_known(page.entries)
+            )
             stop = None
             if known and snapshot.backfilling:  # go on at the first page not walked before
                 stop = _skip_walked_pages(view, walk, page)

@@ -20,6 +20,7 @@ from listing_archiver.pages import (
     record_from_text,
     record_to_text,
 )
+from listing_archiver.remote_view import SnapshotView
 from listing_archiver.scraper.paginate import ListingPage
 from listing_archiver.scraper.records import Entry
 
@@ -63,8 +64,28 @@ def test_a_walk_end_and_a_snapshot_survive_json():
         "learned profile 3 of blog",
         {"http://h/": {"If-None-Match": '"e"'}},
         frozenset({"abc", "def"}),
+        backfilling=True,
+        next_pages={"http://h/": "http://h/page/2/", "http://h/page/2/": None},
     )
     assert Snapshot.from_json(json.loads(json.dumps(snapshot.to_json()))) == snapshot
+
+
+def test_a_worker_backfilling_skips_the_pages_its_snapshot_says_were_walked():
+    """On a worker the walk cannot ask the archive which page no run has fetched: it
+    follows the next links recorded with the pages it was sent, as the archive would."""
+    chain = {"http://h/": "http://h/page/2/", "http://h/page/2/": "http://h/page/3/"}
+    view = SnapshotView(Snapshot("incremental", backfilling=True, next_pages=chain))
+    assert view.unwalked_page_after("http://h/") == "http://h/page/3/"
+    ended = {**chain, "http://h/page/3/": None}
+    assert (
+        SnapshotView(Snapshot("incremental", next_pages=ended)).unwalked_page_after("http://h/")
+        is None
+    )  # the pages walked before lead to the end
+    looped = {**chain, "http://h/page/3/": "http://h/"}
+    assert (
+        SnapshotView(Snapshot("incremental", next_pages=looped)).unwalked_page_after("http://h/")
+        is None
+    )
 
 
 def test_a_record_of_another_format_is_refused_by_name():
