@@ -110,12 +110,6 @@ def test_the_datasette_install_hint_names_the_pinned_version():
 
 # -- Beyond one machine: compose.yaml, the Dockerfile and the systemd units --------------
 
-# Interfaces other branches are building today, which compose.yaml and the systemd units
-# are written to (issue 15 point 2: `worker --broker URL [--threads N]` and `run ...
-# --broker URL`; the `distributed` extra). Until one lands, a file's use of it is checked
-# against this list; once it lands, against the CLI itself, and the entry can go.
-AWAITED_OPTIONS = {"worker": {"--broker", "--threads"}, "run": {"--broker"}}
-AWAITED_EXTRAS = {"distributed"}
 COMPOSE = ROOT / "compose.yaml"
 SYSTEMD = ROOT / "examples" / "systemd"
 WORKER_UNIT = SYSTEMD / "listing-archiver-worker@.service"
@@ -156,18 +150,11 @@ def _unit_command(unit: Path) -> list[str]:
 
 
 def _check_against_cli(words: list[str]) -> None:
-    """``listing-archiver COMMAND ARGS`` is accepted by the CLI, but for what is awaited."""
+    """``listing-archiver COMMAND ARGS`` is accepted by the CLI."""
     assert words[0] == "listing-archiver" or words[0].endswith("/listing-archiver")
     name, args = words[1], words[2:]
-    if name not in cli.commands:
-        assert {arg for arg in args if arg.startswith("--")} <= AWAITED_OPTIONS[name], name
-        return
-    command = cli.commands[name]
-    known = {opt for param in command.params for opt in param.opts}
-    for option in AWAITED_OPTIONS.get(name, set()) - known:  # drop it and its value
-        at = args.index(option)
-        args = args[:at] + args[at + 2 :]
-    command.make_context(name, args)
+    assert "--db" not in args  # the archive first; --db is deprecated
+    cli.commands[name].make_context(name, args)  # raises on an unknown option or bad value
 
 
 def test_compose_and_systemd_commands_use_real_commands_and_options():
@@ -200,7 +187,7 @@ def test_the_image_installs_the_distributed_extra_from_the_checkout():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"][
         "optional-dependencies"
     ]
-    assert "distributed" in extras or "distributed" in AWAITED_EXTRAS
+    assert "distributed" in extras
     ignored = (ROOT / ".dockerignore").read_text("utf-8").split()
     assert {".git", ".venv", "*.db"} <= set(ignored)
     assert "archive" not in ignored  # the archive package, not the data folder
