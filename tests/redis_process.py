@@ -1,7 +1,7 @@
 """A real ``redis-server`` on a free loopback port, and ``listing-archiver worker``
 processes against it, for the distributed tests. Each waits on a line its process
-prints (Redis's "Ready to accept connections", the worker's "waiting for walks"),
-never on a sleep; the deadline only guards against hanging."""
+prints (Redis's "Ready to accept connections", the worker's "waiting for walks"), as
+``datasette_process.OutputLog`` follows it, never on a sleep."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from .datasette_process import OutputLog
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 60.0
@@ -27,14 +29,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for_line(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while text not in log.read_text("utf-8", errors="replace"):
-        if process.poll() is not None:
-            pytest.fail(f"{process.args} exited {process.returncode}: {log.read_text()[-2000:]}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"no {text!r} in {log} within {DEADLINE} s")
-        time.sleep(0.02)
+def follow(command: list[str], log: Path, text: str, **popen: Any) -> subprocess.Popen[bytes]:
+    """Start ``command`` with its output followed into ``log``; returned once it prints
+    ``text`` (a test fails if it exits first, or says nothing of the kind for a minute)."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **popen
+    )
+    output = OutputLog(process, log)
+    if not output.wait_for(text, DEADLINE):
+        process.kill()
+        pytest.fail(f"{command} did not print {text!r}: {output.text()[-2000:]}")
+    return process
 
 
 class RedisProcess:
@@ -55,14 +60,12 @@ class RedisProcess:
 
     def start(self) -> RedisProcess:
         self.starts += 1
-        log = self.tmp / f"redis-{self.starts}.log"
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--dir", str(self.tmp)],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            )  # fmt: skip
-        wait_for_line(log, "Ready to accept connections", self.process)
+        self.process = follow(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.tmp)],
+            self.tmp / f"redis-{self.starts}.log",
+            "Ready to accept connections",
+        )  # fmt: skip
         return self
 
     def stop(self) -> None:
@@ -82,16 +85,15 @@ class Workers:
     def start(
         self, *, module: str = "listing_archiver", threads: int = 1
     ) -> subprocess.Popen[bytes]:
-        log = self.log(len(self.started))
         env = {**os.environ, "LISTING_ARCHIVER_HEARTBEAT": HEARTBEAT}
-        with log.open("wb") as err:
-            process = subprocess.Popen(
-                [sys.executable, "-m", module, "-v", "worker", "--broker", self.broker_url,
-                 "--threads", str(threads)],
-                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-            )  # fmt: skip
+        process = follow(
+            [sys.executable, "-m", module, "-v", "worker", "--broker", self.broker_url,
+             "--threads", str(threads)],
+            self.log(len(self.started)),
+            "waiting for walks",
+            cwd=ROOT, env=env,
+        )  # fmt: skip
         self.started.append(process)
-        wait_for_line(log, "waiting for walks", process)
         return process
 
     def log(self, index: int) -> Path:

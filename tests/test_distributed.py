@@ -251,6 +251,8 @@ def test_a_writer_killed_mid_run_is_finished_by_the_same_command_pages_written_o
 
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Until ``condition`` holds of Redis's state, which tells no one when it changes:
+    polled, the deadline only guarding against a hang (nothing asserts how soon)."""
     deadline = time.monotonic() + DEADLINE
     while not condition():
         assert time.monotonic() < deadline, f"no {what} within {DEADLINE} s"
