@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -145,7 +145,7 @@ def test_without_the_distributed_extra_broker_and_worker_name_it(tmp_path, monke
     monkeypatch.setitem(sys.modules, "dramatiq", None)  # import dramatiq now fails
     sources = sources_file(tmp_path, {"blog": "http://127.0.0.1:9/"})
     for args in (
-        ["run", str(sources), "--db", str(tmp_path / "a.db"), "--broker", "redis://127.0.0.1:9/0"],
+        ["run", str(tmp_path / "a.db"), str(sources), "--broker", "redis://127.0.0.1:9/0"],
         ["worker", "--broker", "redis://127.0.0.1:9/0"],
     ):
         result = CliRunner().invoke(cli, args)
@@ -229,7 +229,7 @@ def test_a_writer_killed_mid_run_is_finished_by_the_same_command_pages_written_o
     finally:
         gate.set()
     [stream] = stream_keys(redis_server.url)
-    wait_for(lambda: '"end"' in str(client.xrevrange(stream, count=1)), "the walk's end")
+    until_walk_end(client, stream)
     # Read, as the dead writer would have, and never written: what a rerun must write once.
     unwritten = client.xreadgroup("writer", "writer", {stream: ">"})
     assert len(unwritten[0][1]) == 4  # blog's pages 4, 5, 6 and its walk's end
@@ -250,13 +250,24 @@ def test_a_writer_killed_mid_run_is_finished_by_the_same_command_pages_written_o
     assert stream_keys(redis_server.url) == []
 
 
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    """Until ``condition`` holds of Redis's state, which tells no one when it changes:
-    polled, the deadline only guarding against a hang (nothing asserts how soon)."""
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, f"no {what} within {DEADLINE} s"
-        time.sleep(0.02)
+def appended(
+    client: redis.Redis, stream: str, after: str = "0"
+) -> list[tuple[str, dict[str, str]]]:
+    """The entries appended to ``stream`` after id ``after``, waiting for one: Redis's
+    blocking read wakes on the append itself (its bound only guards against a hang)."""
+    found = client.xread({stream: after}, block=int(DEADLINE * 1000))
+    assert found, f"nothing appended to {stream} within {DEADLINE} s"
+    return list(found[0][1])
+
+
+def until_walk_end(client: redis.Redis, stream: str) -> None:
+    """Reads ``stream`` as it grows until the entry that ends a walk."""
+    after = "0"
+    while True:
+        entries = appended(client, stream, after)
+        if any('"end"' in str(fields) for _, fields in entries):
+            return
+        after = entries[-1][0]
 
 
 def test_redis_restarted_mid_run_fails_the_run_cleanly_and_the_next_run_completes(
@@ -393,7 +404,7 @@ def test_a_walk_failing_on_a_fault_of_the_tool_is_reported_failed_to_the_writer(
         )  # fmt: skip
     finally:
         sender.close()
-    wait_for(lambda: client.xlen(stream) == 1, "the worker's word")
+    appended(client, stream)  # the worker's word
     [(_, fields)] = client.xrange(stream)
     failed = json.loads(fields["failed"])
     assert failed["names"] == ["x"]
