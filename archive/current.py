@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
+FTS_TABLE = "posts_fts"  # current versions' title and excerpt (named in the SQL below too)
 NEWEST_FIRST = "last_seen desc, first_seen desc, rowid desc"  # which version is current
 
 CURRENT_POSTS_VIEW = """

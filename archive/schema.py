@@ -268,6 +268,16 @@ def m011_merge_origin(db: Database) -> None:
     runs.add_column("origin_id", int)
 
 
+@migrations()
+def m012_facet_counts(db: Database) -> None:
+    """How many current posts each source, author and year holds (``archive.facet_counts``),
+    filled from the archive as it stands and kept by triggers: ``current_posts``'s first
+    page shows them without counting a million index entries three times."""
+    from .facet_counts import install
+
+    install(db)
+
+
 def open_archive(path: str) -> Database:
     """Open (creating if needed) the archive at ``path`` for writing, its schema up to date.
 

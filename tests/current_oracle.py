@@ -1,6 +1,7 @@
 """The oracle for the stored current state: the ``current_posts`` view as m003 shipped
 it, which found each post's newest version on every query. The stored flag, and the
-full-text index that follows it, must always say exactly what this computed."""
+full-text index and the facet counts that follow it, must always say exactly what this
+computed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 from sqlite_utils import Database
 
 from listing_archiver.archive.current import refresh_current
+from listing_archiver.archive.facet_counts import COUNTED_COLUMNS, COUNTS_TABLE
 
 OLD_VIEW = """
 select
@@ -46,7 +48,23 @@ def assert_current_is_what_the_old_view_computed(conn: sqlite3.Connection) -> in
         )
     }
     assert indexed == with_text
+    assert_facet_counts_are_what_a_group_by_counts(conn)
     return len(expected)
+
+
+def assert_facet_counts_are_what_a_group_by_counts(conn: sqlite3.Connection) -> None:
+    """The kept facet counts (``current_facet_counts``) equal Datasette's facet query,
+    a ``group by`` over the oracle's rows, for every counted column."""
+    for column in COUNTED_COLUMNS:
+        computed = conn.execute(
+            f"select {column}, count(*) from ({OLD_VIEW}) where {column} is not null"
+            f" group by {column}"
+        ).fetchall()
+        kept = conn.execute(
+            f"select value, posts from {COUNTS_TABLE} where facet = ? and posts > 0",
+            [column],
+        ).fetchall()
+        assert sorted(kept) == sorted(computed), column
 
 
 def insert_versions(db: Database, rows: Iterable[dict[str, object]]) -> None:

@@ -88,10 +88,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def datasette_process(db_path: Path, tmp: Path) -> Iterator[tuple[str, OutputLog]]:
-    """Yields the base URL and Datasette's followed output."""
+def datasette_process(
+    db_path: Path, tmp: Path, metadata: dict[str, Any] | None = None
+) -> Iterator[tuple[str, OutputLog]]:
+    """Yields the base URL and Datasette's followed output. ``metadata`` replaces the
+    archive's own (``serve.metadata_for``)."""
     metadata_path = tmp / "metadata.json"
-    metadata_path.write_text(json.dumps(metadata_for(db_path)), "utf-8")
+    metadata_path.write_text(json.dumps(metadata or metadata_for(db_path)), "utf-8")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     process, log = start_following(

@@ -325,7 +325,7 @@ def test_metadata_for_keys_the_database_block_by_the_file_stem(tmp_path):
     metadata = metadata_for(tmp_path / "demo.db")
     assert list(metadata["databases"]) == ["demo"]
     tables = metadata["databases"]["demo"]["tables"]
-    assert tables["current_posts"]["fts_table"] == "posts_fts"
+    assert tables["current_posts"]["sort_desc"] == "date"
     assert metadata["title"] and metadata["description"]
 
 

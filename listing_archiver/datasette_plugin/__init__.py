@@ -13,7 +13,9 @@ any other database served from the same environment looks as Datasette made it):
 - client errors (a 404…) answered without the traceback box Datasette's default handler
   prints for each of them: uvicorn's access log line is all ``serve`` shows;
 - the archive read through memory-mapped I/O (``MMAP_BYTES``), and a ``_facet=`` that
-  repeats one of the metadata's facets counted once (``repeated_facets``).
+  repeats one of the metadata's facets counted once (``repeated_facets``);
+- ``current_posts``'s facets read from the counts the archive keeps (``counted_facets``),
+  and its search planned by how many posts the words match (``search``).
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ from pluggy import HookimplMarker
 
 from listing_archiver.archive.history import FIELDS, describe_field_changes, word_diff
 
+from .counted_facets import CountedFacet
 from .posts_table import install_posts_table
-from .repeated_facets import wrap
+from .repeated_facets import Scope, table_at, without_repeats
+from .search import TABLE as SEARCHED_TABLE
+from .search import scope_for_broad_search, search_filter
 
 hookimpl = HookimplMarker("datasette")  # what ``datasette.hookimpl`` is
 
@@ -93,7 +98,34 @@ def map_the_archive(conn: sqlite3.Connection, database: str, datasette: Any) -> 
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
-    return lambda app: wrap(app, datasette, is_archive)
+    """Rewrites a table page's request before Datasette reads it, on the archive only:
+    a repeated facet dropped (``repeated_facets``), a broad search's count and facets
+    skipped (``search``)."""
+
+    def wrap(app: Any) -> Any:
+        async def archive_app(scope: Scope, receive: Any, send: Any) -> None:
+            if scope.get("type") == "http" and is_archive(datasette):
+                found = table_at(datasette, scope.get("path", ""))
+                if found is not None:
+                    scope = without_repeats(datasette, scope, *found)
+                    scope = await scope_for_broad_search(scope, datasette, *found)
+            await app(scope, receive, send)
+
+        return archive_app
+
+    return wrap
+
+
+@hookimpl
+def register_facet_classes() -> list[type]:
+    return [CountedFacet]
+
+
+@hookimpl(trylast=True)  # after Datasette's own search filter: its context must not win
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    if table != SEARCHED_TABLE or not is_archive(datasette):
+        return None
+    return search_filter(request, database, datasette)
 
 
 @hookimpl

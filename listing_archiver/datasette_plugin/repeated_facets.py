@@ -11,34 +11,48 @@ list, and every other argument, pass through untouched.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from .counted_facets import TYPE as COUNTED
+
 Scope = MutableMapping[str, Any]
-App = Callable[[Scope, Any, Any], Awaitable[None]]
 
 FACET_ARG = "_facet"
 FORMATS = (".json", ".csv")  # a table's other renderings of the same rows and facets
 
 
-def metadata_facets(datasette: Any, path: str) -> frozenset[str]:
-    """The column facets the metadata lists for the table at ``path`` (``/db/table``,
-    maybe ``.json``), or none when the path is no table of a served database."""
+def table_at(datasette: Any, path: str) -> tuple[Any, str] | None:
+    """The served database and table at ``path`` (``/db/table``, maybe ``.json``/``.csv``),
+    or None when the path is no table page of a served database."""
     from datasette.utils import tilde_decode
 
     parts = path.strip("/").split("/")
     if len(parts) != 2:
-        return frozenset()
+        return None
     route, table = parts
     for suffix in FORMATS:
         table = table.removesuffix(suffix)
     try:
-        database = datasette.get_database(route=tilde_decode(route))
+        return datasette.get_database(route=tilde_decode(route)), tilde_decode(table)
     except KeyError:
-        return frozenset()
-    metadata = datasette.table_metadata(database.name, tilde_decode(table)) or {}
-    return frozenset(facet for facet in metadata.get("facets", []) if isinstance(facet, str))
+        return None
+
+
+def metadata_facets(datasette: Any, database: Any, table: str) -> frozenset[str]:
+    """The columns the metadata facets ``table`` by: ``"author"``, or ``{"counted":
+    "author"}`` (``counted_facets``), both shown as the column facet would be."""
+    metadata = datasette.table_metadata(database.name, table) or {}
+    columns = set()
+    for facet in metadata.get("facets", []):
+        if isinstance(facet, str):
+            columns.add(facet)
+        elif isinstance(facet, dict) and len(facet) == 1:
+            ((kind, column),) = facet.items()
+            if kind == COUNTED and isinstance(column, str):
+                columns.add(column)
+    return frozenset(columns)
 
 
 def without_repeated_facets(query: str, shown: frozenset[str]) -> str | None:
@@ -49,16 +63,11 @@ def without_repeated_facets(query: str, shown: frozenset[str]) -> str | None:
     return None if len(kept) == len(pairs) else urlencode(kept)
 
 
-def wrap(app: App, datasette: Any, is_archive: Callable[[Any], bool]) -> App:
-    """``app`` behind the rewrite, for the archive's own Datasette only."""
-
-    async def app_counting_each_facet_once(scope: Scope, receive: Any, send: Any) -> None:
-        query = scope.get("query_string", b"")
-        if scope.get("type") == "http" and FACET_ARG.encode() in query and is_archive(datasette):
-            shown = metadata_facets(datasette, scope.get("path", ""))
-            rewritten = without_repeated_facets(query.decode("latin-1"), shown)
-            if rewritten is not None:
-                scope = {**scope, "query_string": rewritten.encode("latin-1")}
-        await app(scope, receive, send)
-
-    return app_counting_each_facet_once
+def without_repeats(datasette: Any, scope: Scope, database: Any, table: str) -> Scope:
+    """``scope`` without the ``_facet=`` arguments the metadata already shows."""
+    query = scope.get("query_string", b"")
+    if FACET_ARG.encode() not in query:
+        return scope
+    shown = metadata_facets(datasette, database, table)
+    rewritten = without_repeated_facets(query.decode("latin-1"), shown)
+    return scope if rewritten is None else {**scope, "query_string": rewritten.encode("latin-1")}
