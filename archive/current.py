@@ -10,13 +10,14 @@ Why a flag on ``posts`` with partial indexes rather than a ``current`` table: th
 current version *is* a ``posts`` row, so a flag stores nothing twice (a table would copy
 title and excerpt, the bulk of a post's bytes) and a new post costs one row, not two
 kept in step. Partial indexes ``where is_current = 1`` give the view what a table would
-have: Datasette's sort by date, the facets on source, author and year (a stored column),
-the count, all from covering indexes holding only current rows. The full-text
+have: Datasette's sort by date, filters on source, author and year (a stored column),
+the count, all from covering indexes holding only current rows (the unfiltered facets
+are counts kept beside them: ``archive.facet_counts``). The full-text
 index keeps current versions only, by triggers on the flag, so a search neither scans
 nor matches old versions. What a view cannot have is Datasette's row page; a post's row
 page is its version's page in ``posts``, which is a table. What the flag does not make
-cheap is a search matching a large share of the posts: each match reads its wide
-``posts`` row (see the README's scale table).
+cheap on its own is a search matching a large share of the posts, each match a seek into
+its wide ``posts`` row: the Datasette plugin plans those (``datasette_plugin.search``).
 """
 
 from __future__ import annotations

@@ -174,6 +174,21 @@ def test_an_archive_keeps_no_index_of_every_version_by_source_and_date(db):
     assert "posts_current_source_date" in indexes
 
 
+def test_no_index_but_the_content_hashs_own_is_keyed_by_a_hash(db):
+    """A hash puts each new post at a random leaf of an index keyed by it, rarely cached at
+    a million posts; every other index a page of new posts writes to grows at its end
+    (sightings find a version by its rowid, m013)."""
+    hashed = []
+    for table in ("posts", "sightings"):
+        for _, name, *_ in db.execute(f"pragma index_list({table})").fetchall():
+            first = db.execute(f"pragma index_info({name})").fetchone()[2]
+            if first in ("content_hash", "fields_hash"):
+                hashed.append(name)
+    assert hashed == ["sqlite_autoindex_posts_1"]  # the version's identity: unique
+    sql = "explain query plan select * from sightings where version = 1 order by run_id"
+    assert "sightings_version" in " ".join(row[3] for row in db.execute(sql))
+
+
 def test_new_in_the_latest_run_finds_each_sources_news_without_reading_its_other_runs(db, tmp_path):
     """A year of hourly runs that found nothing must not be read to find the run that did:
     the partial index holds only runs with news."""
