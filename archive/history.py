@@ -50,7 +50,7 @@ def post_history(db: Database, key: str) -> list[Version]:
         "select p.content_hash, p.title, p.date, p.author, p.excerpt, p.url, p.first_seen,"
         " p.last_seen, p.times_seen, p.removed_at, s.page_url, s.page_number, s.position"
         " from posts p left join sightings s on s.id = (select id from sightings"
-        "   where version = p.rowid order by run_id, id limit 1)"
+        "   where content_hash = p.content_hash order by run_id, id limit 1)"
         " where p.post_key = ? order by p.first_seen, p.rowid",
         [key],
     ).fetchall()

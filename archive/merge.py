@@ -283,22 +283,13 @@ def merge_sightings(target: Database, shard: Database, runs: RunMap) -> int:
     a run the target already had can already have them (merged before)."""
     added = 0
     for row in _rows(shard, "select * from sightings order by id"):
-        fields = {name: value for name, value in row.items() if name not in ("id", "version")}
+        fields = {name: value for name, value in row.items() if name != "id"}
         fields["run_id"] = runs.target(row["run_id"])
-        fields["version"] = _version(target, row["content_hash"])
         if not runs.is_new(row["run_id"]) and _has_sighting(target, fields):
             continue
         _insert(target, "sightings", fields)
         added += 1
     return added
-
-
-def _version(target: Database, content_hash: str) -> int | None:
-    """The target's rowid of a version (``sightings.version``): the shard's is its own."""
-    found = target.execute(
-        "select rowid from posts where content_hash = ?", [content_hash]
-    ).fetchone()
-    return None if found is None else int(found[0])
 
 
 def _has_sighting(target: Database, fields: dict[str, Any]) -> bool:

@@ -295,22 +295,14 @@ order by p.fields_hash, p.first_seen, p.rowid
 
 
 @migrations()
-def m013_appended_indexes(db: Database) -> None:
-    """A new post lands at the end of every index of a page write but its content hash's.
-    Each index keyed by a hash took a random leaf per new post, rarely cached at a
-    million posts (a page of 10 new posts, written as ``python -m bench --scale`` writes
-    them, at a million posts: 0.96-1.04 ms with them, 0.65-0.67 ms without).
-    ``sightings`` now finds a version's sightings by its rowid (``version``: a new
-    post's rowid is the largest) instead of its hash, and ``posts.fields_hash`` loses its
-    index, which only ``same_content`` read (as slow with it as without: it also read
-    every row for its post_key)."""
-    db.execute("alter table sightings add column version integer")  # posts.rowid
-    db.execute(
-        "update sightings set version ="
-        " (select rowid from posts where content_hash = sightings.content_hash)"
-    )
-    db.execute("create index sightings_version on sightings (version, run_id)")
-    db.execute("drop index if exists idx_sightings_content_hash_run_id")
+def m013_fields_hash_unindexed(db: Database) -> None:
+    """``posts.fields_hash`` loses its index, which only ``same_content`` read, and which
+    was as slow with it as without (it read every row for its post_key too: 1.6 s against
+    1.9 s at a million posts). Each new post took a random leaf of that index, a hash,
+    rarely in cache at a million posts: a page of 10 new posts, written as
+    ``python -m bench --scale`` writes them, cost 0.2-0.3 ms more there than at 10k.
+    The index of the content hash itself stays (a version's identity, unique), and so
+    does ``sightings``' (Datasette's row page of a version counts its sightings by it)."""
     db.execute("drop index if exists idx_posts_fields_hash")
     db.execute("drop view if exists same_content")
     db.execute(f"create view same_content as {SAME_CONTENT_UNINDEXED_VIEW}")

@@ -52,7 +52,7 @@ c.date is null, c.date desc,
 case when c.date is null then
   (select min(v.first_run) from posts v where v.post_key = c.post_key) end desc,
 case when c.date is null then
-  (select min(s.id) from posts v join sightings s on s.version = v.rowid
+  (select min(s.id) from posts v join sightings s on s.content_hash = v.content_hash
    where v.post_key = c.post_key) end,
 c.first_seen desc, c.post_key
 """

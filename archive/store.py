@@ -318,19 +318,20 @@ def _record_sightings(
     """A sighting for each version first seen, or seen on another page than its last
     sighting: provenance grows with news, not with every run that sees the same page
     (``last_seen``, ``times_seen`` and ``last_run`` on the version count the rest)."""
-    rows = [
-        (run_id, digest, digest, page_url, page_number, position, now, int(not_modified))
+    rows: list[dict[str, object]] = [
+        {
+            "run_id": run_id,
+            "content_hash": digest,
+            "page_url": page_url,
+            "page_number": page_number,
+            "position": position,
+            "seen_at": now,
+            "not_modified": int(not_modified),
+        }
         for position, digest in _moved(db, digests, known, page_url, page_number)
     ]
-    # ``version``: the version's rowid, from the hash index leaf the page just read
-    row_marks = "(?, ?, (select rowid from posts where content_hash = ?), ?, ?, ?, ?, ?)"
-    for start in range(0, len(rows), MAX_ROWS_PER_INSERT):  # one statement: see _insert
-        chunk = rows[start : start + MAX_ROWS_PER_INSERT]
-        db.conn.execute(
-            "insert into sightings (run_id, content_hash, version, page_url, page_number,"
-            " position, seen_at, not_modified) values " + ", ".join([row_marks] * len(chunk)),
-            [value for row in chunk for value in row],
-        )
+    if rows:
+        _insert(db, "sightings", rows)
 
 
 def _moved(
@@ -358,8 +359,7 @@ def _sighted_here(
     """The ``digests`` whose latest sighting was on this page (URL and number)."""
     latest = db.execute(
         "select d.value, s.page_url, s.page_number from json_each(?) d"
-        " join posts p on p.content_hash = d.value"
-        " join sightings s on s.id = (select id from sightings where version = p.rowid"
+        " join sightings s on s.id = (select id from sightings where content_hash = d.value"
         " order by run_id desc, id desc limit 1)",
         [json.dumps(digests)],
     )

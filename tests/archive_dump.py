@@ -15,7 +15,6 @@ RUN_KEY = "(select json_array(r.source, r.url, r.started) from runs r where r.id
 PROFILE_KEY = (
     "(select json_array(l.source, l.learned_at, l.profile) from learned_profiles l where l.id = {})"
 )
-VERSION_KEY = "(select p.content_hash from posts p where p.rowid = {})"
 LOCAL = {
     "posts": set(),
     "runs": {"id", "origin", "origin_id"},
@@ -27,7 +26,7 @@ LOCAL = {
 }
 REFERENCES = {  # columns holding an id, dumped as the key of the row they name
     "posts": {"first_run": RUN_KEY, "last_run": RUN_KEY},
-    "sightings": {"run_id": RUN_KEY, "version": VERSION_KEY},
+    "sightings": {"run_id": RUN_KEY},
     "learned_profiles": {"run_id": RUN_KEY, "replaced_by": PROFILE_KEY},
 }
 

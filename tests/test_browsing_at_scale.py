@@ -157,6 +157,21 @@ def test_a_broad_search_lists_the_newest_matches_with_their_count_and_no_facets(
     assert re.search(r'<input id="_search" type="search" name="_search"\s+value="common"', page)
 
 
+def test_a_broad_searchs_links_and_form_decide_again_for_the_next_search_or_filter(base):
+    page = _get(base, _search="common").text
+    assert '<input type="hidden" name="_broad" value="1">' in page  # the form carries it
+    # what the form sends next: a narrower word, or a filter, with the page's arguments
+    carried = {"_nocount": "1", "_nofacet": "1", "_broad": "1"}
+    narrower = _get(f"{base}.json", _search="rare", **carried).json()
+    assert narrower["filtered_table_rows_count"] == 2 and narrower["facet_results"]
+    filtered = _get(f"{base}.json", _search="common", source="beta", **carried).json()
+    assert filtered["filtered_table_rows_count"] == 20 and filtered["facet_results"]
+    again = _get(f"{base}.json", _search="common", **carried).json()
+    assert again["filtered_table_rows_count"] is None and again["facet_results"] == {}
+    # a user's own _nofacet (no _broad) is theirs: kept
+    assert _get(f"{base}.json", _search="rare", _nofacet="1").json()["facet_results"] == {}
+
+
 def test_every_row_of_a_broad_search_is_a_match_and_none_is_missed(base, archive):
     titles: list[str] = []
     params = {"_search": "common", "_size": "25", "_sort": "title"}

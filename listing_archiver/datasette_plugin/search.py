@@ -16,10 +16,10 @@ no ``fts_table``, and the ``filters_from_request`` hook below adds the clause):
   (~30 ms for 230,000) and walks the page's own index (the date order, or a filter's
   source, author, year) checking each row against it, stopping at the page's last row.
 - A broad search with no filter besides it also skips the count and the facets
-  (``_nocount=1&_nofacet=1``, added by the ASGI wrapper before Datasette reads the
-  request): both would read every match. The count from the index is in the page's
-  heading instead, with what narrows the search. Filtered, the count and facets come back:
-  they read only the filter's rows.
+  (``_nocount=1&_nofacet=1&_broad=1``, added by the ASGI wrapper before Datasette reads
+  the request, and decided again on each request): both would read every match. The
+  count from the index is in the page's heading instead, with what narrows the search.
+  Filtered, the count and facets come back: they read only the filter's rows.
 
 ``_search_<column>`` (title, excerpt) and ``_searchmode=raw`` work as in Datasette.
 """
@@ -37,7 +37,8 @@ PLUGIN = "listing-archiver"
 BROAD_SEARCH = 20_000  # matches above which a search is "broad" (see the module docstring)
 SEARCH_ARG = "_search"
 MATCHES = "listing_archiver.search_matches"  # the scope key the wrapper leaves its count in
-NO_COUNT = (("_nocount", "1"), ("_nofacet", "1"))
+MARK = "_broad"  # in a request: the plugin added the arguments of ADDED
+ADDED = ("_nocount", "_nofacet", MARK)
 # Request arguments that are not filters: Datasette's own (``_sort``, ``_size``…) but
 # ``_where``, which filters.
 NOT_FILTERS = frozenset({"_where"})
@@ -79,22 +80,30 @@ def _is_filter(key: str) -> bool:
 async def scope_for_broad_search(
     scope: MutableMapping[str, Any], datasette: Any, database: Any, table: str
 ) -> MutableMapping[str, Any]:
-    """``scope`` with ``_nocount=1&_nofacet=1`` added when it asks ``current_posts`` for a
-    broad search and nothing else narrows it, and the count it found left in the scope
-    for the filter hook; else ``scope`` as it came."""
-    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    """``scope`` with ``_nocount=1&_nofacet=1`` added (and ``_broad=1``, saying the
+    plugin added them) when it asks ``current_posts`` for a broad search and nothing else
+    narrows it, and the count it found left in the scope for the filter hook.
+
+    Datasette carries the page's arguments into its links and its search form, so a
+    request may come back with ours and another search or a filter: what ``_broad=1``
+    came with is dropped and decided again."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    pairs = parse_qsl(query, keep_blank_values=True)
+    changed = any(key == MARK for key, _ in pairs)
+    if changed:
+        pairs = [(key, value) for key, value in pairs if key not in ADDED]
     search = dict(pairs).get(SEARCH_ARG, "")
-    if table != TABLE or not search or any(_is_filter(key) for key, _ in pairs):
+    if table == TABLE and search and not any(_is_filter(key) for key, _ in pairs):
+        metadata = datasette.table_metadata(database.name, table) or {}
+        matches = await count_matches(database, search, _raw(pairs, metadata))
+        if matches is not None:
+            scope = {**scope, MATCHES: matches}
+            if matches > broad_search(datasette):
+                pairs += [(key, "1") for key in ADDED]
+                changed = True
+    if not changed:
         return scope
-    metadata = datasette.table_metadata(database.name, table) or {}
-    matches = await count_matches(database, search, _raw(pairs, metadata))
-    if matches is None:
-        return scope
-    scope = {**scope, MATCHES: matches}
-    if matches <= broad_search(datasette):
-        return scope
-    extra = [pair for pair in NO_COUNT if pair[0] not in dict(pairs)]
-    return {**scope, "query_string": urlencode([*pairs, *extra]).encode("latin-1")}
+    return {**scope, "query_string": urlencode(pairs).encode("latin-1")}
 
 
 def search_filter(request: Any, database: str, datasette: Any) -> Any:
@@ -147,7 +156,7 @@ async def _everywhere(
     description = f'search matches "{search}"'
     if matches is None or matches <= broad_search(datasette):
         return f"rowid in (select rowid from {FTS_TABLE} where {FTS_TABLE} match %s)", description
-    if request.args.get("_nofacet") and request.args.get("_nocount"):
+    if request.args.get(MARK):
         description += (
             f" ({matches:,} posts: too many to count by source, author and year;"
             " a filter or another word narrows them)"
