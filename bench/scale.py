@@ -37,12 +37,11 @@ from listing_archiver.scraper.records import Entry
 from listing_archiver.serve import datasette_command, metadata_for
 
 from .report import write_readme
-from .scale_build import COMMON_WORD, SIZES, archive_path, build, source_name
+from .scale_build import CACHE, COMMON_WORD, SIZES, archive_path, build, source_name
 
 ROUNDS = 5
 RATIO_TARGET = -1.0  # a figure whose target is its ratio to the smallest archive (≤ 1.2×)
-WRITE_PAGES = 1_000  # pages written on each archive's copy for the write figures
-WRITE_ROUNDS = 3  # copies written per archive, the archives taking turns (write_rounds)
+WRITE_PAGES = 2_000  # pages written on each archive's copy for the write figures
 MEDIAN_WRITE = "save a page of 10 new posts (median)"
 SLOWEST_WRITE = "slowest single page write"
 STARTUP_TIMEOUT = 60.0
@@ -181,43 +180,38 @@ def history_and_run_start(db_path: Path) -> dict[str, tuple[float, float]]:
     }
 
 
-def writes(db_path: Path) -> dict[str, tuple[float, float]]:
-    """``save_page`` timings on a copy: median and slowest of WRITE_PAGES pages."""
-    with tempfile.TemporaryDirectory(prefix="bench-scale-write-", dir=db_path.parent) as tmp:
-        copy = Path(tmp) / "copy.db"
-        shutil.copyfile(db_path, copy)
-        _sync(copy)  # else the first checkpoint's sync pays for writing the whole copy
-        db = open_archive(str(copy))
-        try:
-            run = store.start_run(db, source="writer.example", url="https://writer.example/")
-            times: list[float] = []
-            _write_pages(db, run, times)
-        finally:
-            db.close()
-    return {
-        MEDIAN_WRITE: (statistics.median(times), RATIO_TARGET),
-        SLOWEST_WRITE: (max(times), 100),
-    }
-
-
 def write_rounds(paths: dict[str, Path]) -> dict[str, dict[str, tuple[float, float]]]:
-    """The write figures of each archive: the median of its rounds' medians, and the
-    slowest page of all its rounds. The archives take turns, round after round, so a
-    change in the machine's load reaches every size alike rather than the last measured:
-    the median write is a ratio to the smallest archive's."""
-    medians: dict[str, list[float]] = {size: [] for size in paths}
-    slowest = dict.fromkeys(paths, 0.0)
-    for _ in range(WRITE_ROUNDS):
-        for size, path in paths.items():
-            found = writes(path)
-            medians[size].append(found[MEDIAN_WRITE][0])
-            slowest[size] = max(slowest[size], found[SLOWEST_WRITE][0])
+    """``save_page`` on a copy of each archive: the median and the slowest of its
+    WRITE_PAGES pages. The copies are written page by page in turn (a page into the 10k
+    copy, the same page into the 100k copy, into the 1M copy, the next page…), so a
+    change in the machine's load reaches every size alike: the median is a ratio to the
+    smallest archive's, and load that drifts over the minutes of the bench moved it by
+    more than what the archive's size does (0.8 against 1.3 ms, one archive after another)."""
+    with tempfile.TemporaryDirectory(prefix="bench-scale-write-", dir=CACHE) as tmp:
+        dbs: dict[str, Database] = {}
+        runs: dict[str, int] = {}
+        times: dict[str, list[float]] = {size: [] for size in paths}
+        try:
+            for size, path in paths.items():
+                copy = Path(tmp) / f"{size}.db"
+                shutil.copyfile(path, copy)
+                _sync(copy)  # else the first checkpoint's sync pays for writing the whole copy
+                dbs[size] = open_archive(str(copy))
+                runs[size] = store.start_run(
+                    dbs[size], source="writer.example", url="https://writer.example/"
+                )
+            for page in range(WRITE_PAGES):
+                for size, db in dbs.items():
+                    times[size].append(_write_page(db, runs[size], page))
+        finally:
+            for db in dbs.values():
+                db.close()
     return {
         size: {
-            MEDIAN_WRITE: (statistics.median(medians[size]), RATIO_TARGET),
-            SLOWEST_WRITE: (slowest[size], 100),
+            MEDIAN_WRITE: (statistics.median(seconds), RATIO_TARGET),
+            SLOWEST_WRITE: (max(seconds), 100),
         }
-        for size in paths
+        for size, seconds in times.items()
     }
 
 
@@ -229,17 +223,17 @@ def _sync(path: Path) -> None:
         os.close(descriptor)
 
 
-def _write_pages(db: Database, run: int, times: list[float]) -> None:
-    for page in range(WRITE_PAGES):
-        entries = [
-            Entry(f"Written {page} {i}", f"https://writer.example/{page}/{i}",
-                  "2026-11-30", "Wren", f"page {page} entry {i} of the write figure")
-            for i in range(10)
-        ]  # fmt: skip
-        start = time.perf_counter()
-        store.save_page(db, run_id=run, source="writer.example", entries=entries,
-                        page_url=f"https://writer.example/{page}")  # fmt: skip
-        times.append(time.perf_counter() - start)
+def _write_page(db: Database, run: int, page: int) -> float:
+    """Seconds ``save_page`` took for a page of 10 new posts."""
+    entries = [
+        Entry(f"Written {page} {i}", f"https://writer.example/{page}/{i}",
+              "2026-11-30", "Wren", f"page {page} entry {i} of the write figure")
+        for i in range(10)
+    ]  # fmt: skip
+    start = time.perf_counter()
+    store.save_page(db, run_id=run, source="writer.example", entries=entries,
+                    page_url=f"https://writer.example/{page}")  # fmt: skip
+    return time.perf_counter() - start
 
 
 def space(db_path: Path) -> str:
@@ -295,7 +289,7 @@ def run_scale(
         for name, (seconds, target) in found.items():
             by_figure.setdefault(name, {})[size] = seconds
             targets[name] = target
-    progress(f"writing pages into copies of each archive, {WRITE_ROUNDS} rounds in turn")
+    progress(f"writing {WRITE_PAGES:,} pages into a copy of each archive, page by page in turn")
     for size, found in write_rounds(paths).items():
         for name, (seconds, target) in found.items():
             by_figure.setdefault(name, {})[size] = seconds
