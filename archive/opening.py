@@ -271,13 +271,14 @@ def _open_for_writing(path: str) -> Database:
         # WAL's recommended durability: a commit survives a killed process; only a power
         # cut may lose the last pages, which the next run archives again (never corruption).
         db.execute("pragma synchronous = normal")
-        # Checkpoint (copy the WAL into the database, with a sync) every ~16 MB: the
+        # Checkpoint (copy the WAL into the database, with a sync) every ~8 MB: the
         # checkpoint runs inside the commit that crosses the mark, and at a million posts a
-        # page dirties ~80 pages of indexes, so a 40 MB mark made one page in ~130 take
-        # 150-200 ms (the slowest page write, `python -m bench --scale`: 49 ms at 4 MB);
-        # at 4 MB a walk spends more time in commits (10,000 posts saved page by page into
-        # a new archive: 5,800 posts/s at 4 MB, 6,200 at 16 MB, 7,200 at 40 MB).
-        db.execute("pragma wal_autocheckpoint = 4000")
+        # page of new posts dirties ~80 pages, written back at random places of a 2 GB
+        # file, so the mark sets the slowest page write (`python -m bench --scale`: 150-200
+        # ms at 40 MB, 67-110 ms at 16 MB, 54 ms at 8 MB, 49 ms at 4 MB), while a lower
+        # mark spends more time in commits (10,000 posts saved page by page into a new
+        # archive: 5,800 posts/s at 4 MB, 6,200 at 16 MB, 7,200 at 40 MB).
+        db.execute("pragma wal_autocheckpoint = 2000")
         # A page cache that grows with the archive: at a million posts (2 GB) each page's
         # inserts land in random leaves of the hash indexes, which a 2 MB cache rereads,
         # while a small archive gains nothing from more and a long walk into it would

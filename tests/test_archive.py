@@ -132,7 +132,7 @@ def test_the_archive_opens_in_wal_with_its_write_settings(db):
         "synchronous": 1,
         "temp_store": 2,
         "busy_timeout": 10_000,
-        "wal_autocheckpoint": 4000,  # mid-sized checkpoints: no page write pays for 40 MB
+        "wal_autocheckpoint": 2000,  # 8 MB checkpoints: no page write pays for 16 MB or more
         "cache_size": -2048,  # a new archive: SQLite's default cache
     }
 
