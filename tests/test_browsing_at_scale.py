@@ -215,6 +215,8 @@ def test_search_by_column_and_raw_queries_work_as_in_datasette(base, archive):
     assert raw["filtered_table_rows_count"] == 2
     escaped = _get(f"{base}.json", _search="rare OR nowhere").json()  # three words, all needed
     assert escaped["filtered_table_rows_count"] == 0
+    broken = _get(f"{base}.json", 400, _search='"unclosed', _searchmode="raw").json()
+    assert broken["error"] == "unterminated string"  # Datasette's answer to raw syntax
 
 
 def test_a_broad_search_walks_the_pages_order_and_a_narrow_one_its_matches(archive):

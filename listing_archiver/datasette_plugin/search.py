@@ -26,6 +26,7 @@ no ``fts_table``, and the ``filters_from_request`` hook below adds the clause):
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -39,9 +40,9 @@ SEARCH_ARG = "_search"
 MATCHES = "listing_archiver.search_matches"  # the scope key the wrapper leaves its count in
 MARK = "_broad"  # in a request: the plugin added the arguments of ADDED
 ADDED = ("_nocount", "_nofacet", MARK)
-# Request arguments that are not filters: Datasette's own (``_sort``, ``_size``…) but
-# ``_where``, which filters.
-NOT_FILTERS = frozenset({"_where"})
+# Datasette's own arguments start with "_" and do not filter (``_sort``, ``_size``…),
+# but for these.
+UNDERSCORED_FILTERS = frozenset({"_where"})
 
 
 def broad_search(datasette: Any) -> int:
@@ -58,12 +59,14 @@ def _match(raw: bool, param: str) -> str:
 async def count_matches(database: Any, search: str, raw: bool) -> int | None:
     """How many current posts ``search`` matches, from the full-text index alone; None
     when the index refuses the query (raw syntax): Datasette then reports the error."""
+    from datasette.database import QueryInterrupted
+
     try:
         rows = await database.execute(
             f"select count(*) from {FTS_TABLE} where {FTS_TABLE} match {_match(raw, 'search')}",
             {"search": search},
         )
-    except Exception:  # sqlite3.OperationalError, or Datasette's wrapper of it
+    except (sqlite3.Error, QueryInterrupted):
         return None
     return int(rows.first()[0])
 
@@ -74,7 +77,7 @@ def _raw(pairs: list[tuple[str, str]], metadata: dict[str, Any]) -> bool:
 
 
 def _is_filter(key: str) -> bool:
-    return not key.startswith("_") or key in NOT_FILTERS or key.startswith(f"{SEARCH_ARG}_")
+    return not key.startswith("_") or key in UNDERSCORED_FILTERS or key.startswith(f"{SEARCH_ARG}_")
 
 
 async def scope_for_broad_search(
