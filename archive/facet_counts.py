@@ -23,15 +23,16 @@ COUNTS_TABLE = "current_facet_counts"
 COUNTED_COLUMNS = ("source", "author", "year")
 
 
-def _change(row: str, sign: str) -> str:
-    """One statement adding ``sign``1 to each counted value of ``row`` (``new``/``old``)."""
+def _change(row: str, sign: str, when: str = "true") -> str:
+    """One statement adding ``sign``1 to each counted value of ``row`` (``new``/``old``),
+    where ``when`` holds."""
     values = " union all ".join(
         f"select '{column}' as facet, {row}.{column} as value where {row}.{column} is not null"
         for column in COUNTED_COLUMNS
     )
     return (
         f"insert into {COUNTS_TABLE} (facet, value, posts)"
-        f" select facet, value, {sign}1 from ({values}) where true"
+        f" select facet, value, {sign}1 from ({values}) where {when}"
         " on conflict (facet, value) do update set posts = posts + excluded.posts;"
     )
 
@@ -54,9 +55,9 @@ TRIGGERS = (
     "create trigger posts_facets_au after update of is_current, "
     + ", ".join(COUNTED_COLUMNS)
     + " on posts when old.is_current = 1 or new.is_current = 1 begin "
-    + _change("old", "-").replace(" where true", " where old.is_current = 1")
+    + _change("old", "-", "old.is_current = 1")
     + " "
-    + _change("new", "").replace(" where true", " where new.is_current = 1")
+    + _change("new", "", "new.is_current = 1")
     + " end",
 )
 

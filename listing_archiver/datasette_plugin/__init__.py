@@ -31,15 +31,14 @@ from pluggy import HookimplMarker
 from listing_archiver.archive.history import FIELDS, describe_field_changes, word_diff
 
 from .counted_facets import CountedFacet
+from .names import PLUGIN, TABLE
 from .posts_table import install_posts_table
 from .repeated_facets import Scope, table_at, without_repeats
-from .search import TABLE as SEARCHED_TABLE
 from .search import scope_for_broad_search, search_filter
 
 hookimpl = HookimplMarker("datasette")  # what ``datasette.hookimpl`` is
 
 SOURCE = "listing-archiver"  # the metadata's "source": this Datasette serves an archive
-PLUGIN = "listing-archiver"  # the distribution name: the static files' URL prefix
 STYLESHEET = "archive.css"
 NO_VISIBLE_CHANGE = "(no visible change)"  # as ``history`` says it
 CHANGES_COLUMN = "changes"  # the edited-posts query's column rendered as a coloured diff
@@ -50,6 +49,7 @@ HASH_SHOWN = 12  # characters of a content hash shown as the link to its version
 # (a third of the time, in the kernel). SQLite caps it at its build's limit (2 GB here).
 MMAP_BYTES = 1 << 32
 
+REWRITTEN_ARGS = re.compile(rb"_facet|_search|_broad")  # what asgi_wrapper may rewrite
 _REMOVED = re.compile(r"\[-(.*?)-\]", re.S)
 _ADDED = re.compile(r"\{\+(.*?)\+\}", re.S)
 
@@ -104,7 +104,12 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
 
     def wrap(app: Any) -> Any:
         async def archive_app(scope: Scope, receive: Any, send: Any) -> None:
-            if scope.get("type") == "http" and is_archive(datasette):
+            query = scope.get("query_string", b"")
+            if (
+                scope.get("type") == "http"
+                and REWRITTEN_ARGS.search(query)  # most requests: nothing to look at
+                and is_archive(datasette)
+            ):
                 found = table_at(datasette, scope.get("path", ""))
                 if found is not None:
                     scope = without_repeats(datasette, scope, *found)
@@ -123,7 +128,7 @@ def register_facet_classes() -> list[type]:
 
 @hookimpl(trylast=True)  # after Datasette's own search filter: its context must not win
 def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
-    if table != SEARCHED_TABLE or not is_archive(datasette):
+    if table != TABLE or not is_archive(datasette):
         return None
     return search_filter(request, database, datasette)
 

@@ -22,9 +22,10 @@ from datasette.utils import path_with_added_args, path_with_removed_args
 
 from listing_archiver.archive.facet_counts import COUNTED_COLUMNS, TOP_VALUES_SQL
 
+from .names import TABLE
+
 TYPE = "counted"
 SHOWN_TYPE = "column"
-TABLE = "current_posts"
 # The SQL Datasette hands a facet for the table's own page (``select <its columns> from
 # current_posts``): every row, no filter, since a filter or search ends it with ``where``.
 _UNFILTERED = re.compile(rf"select .+ from \[?{TABLE}\]?\s*", re.S)

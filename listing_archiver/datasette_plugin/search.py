@@ -33,8 +33,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from listing_archiver.archive.current import FTS_TABLE
 
-TABLE = "current_posts"
-PLUGIN = "listing-archiver"
+from .names import PLUGIN, TABLE
+
 BROAD_SEARCH = 20_000  # matches above which a search is "broad" (see the module docstring)
 SEARCH_ARG = "_search"
 MATCHES = "listing_archiver.search_matches"  # the scope key the wrapper leaves its count in
